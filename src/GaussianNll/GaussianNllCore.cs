@@ -1,0 +1,397 @@
+using System;
+using System.Buffers;
+using System.Numerics;
+using GaussianNll.Kernels;
+
+namespace GaussianNll;
+
+/// <summary>
+/// The one generic implementation behind every public entry point: validation, then the layout's walk over the
+/// data in fixed chunks, each handed to <see cref="LossKernel"/>.
+/// </summary>
+internal static class GaussianNllCore
+{
+    /// <summary>
+    /// The number of elements whose partial sums are combined as one unit. The reduction order is: elements within a
+    /// block (<see cref="LossKernel.BlockSize"/>) in vector lanes, blocks within a chunk in double, chunks in order
+    /// in double; it depends only on the length and layout, never on alignment or on the number of threads.
+    /// </summary>
+    internal const int ChunkSize = 16 * 1024;
+
+    /// <summary>Rows of a per-column layout whose variance gradients are summed in T before they are added into double.</summary>
+    private const int PerColumnRowGroup = 16;
+
+    /// <summary>The largest number of columns whose double accumulators go on the stack.</summary>
+    private const int StackColumns = 512;
+
+    /// <summary>½·ln(2π), the constant of the full loss.</summary>
+    internal const double LogSqrtTwoPi = 0.91893853320467274178032973640561764;
+
+    /// <summary>
+    /// Computes what the spans ask for and returns the sum of the per-element losses (zero when
+    /// <paramref name="reduceLoss"/> is false). All spans have been validated by <see cref="Validate"/>.
+    /// </summary>
+    internal static double Execute<T>(
+        ReadOnlySpan<T> input,
+        ReadOnlySpan<T> target,
+        ReadOnlySpan<T> variance,
+        ReadOnlySpan<T> outputGradient,
+        Span<T> destination,
+        Span<T> inputGradient,
+        Span<T> varianceGradient,
+        GaussianNllOptions options,
+        bool reduceLoss,
+        double scale)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        var settings = new KernelSettings<T>
+        {
+            Epsilon = T.CreateTruncating(options.Epsilon),
+            LogEpsilon = T.CreateTruncating(Math.Log(options.Epsilon)),
+            Constant = options.Full ? T.CreateTruncating(LogSqrtTwoPi) : T.Zero,
+            Beta = T.CreateTruncating(options.Beta),
+            Scale = T.CreateTruncating(scale),
+            ReduceLoss = reduceLoss,
+        };
+
+        var request = new Request<T>
+        {
+            Input = input,
+            Target = target,
+            Variance = variance,
+            OutputGradient = outputGradient,
+            Destination = destination,
+            InputGradient = inputGradient,
+            VarianceGradient = varianceGradient,
+            Layout = options.VarianceLayout,
+        };
+
+        Sums total = options.Parametrization switch
+        {
+            VarianceParametrization.LogVariance => Walk<T, LogVarianceInput>(request, settings),
+            VarianceParametrization.StandardDeviation => Walk<T, StandardDeviationInput>(request, settings),
+            _ => Walk<T, VarianceInput>(request, settings),
+        };
+
+        bool rejectsNegative = options.Parametrization != VarianceParametrization.LogVariance;
+        if (rejectsNegative && (total.NegativeVariance || input.IsEmpty))
+        {
+            int index = IndexOfNegative(variance);
+            if (index >= 0)
+            {
+                destination.Clear();
+                inputGradient.Clear();
+                varianceGradient.Clear();
+                ThrowHelper.ThrowNegativeVariance(index, options.Parametrization);
+            }
+        }
+
+        return total.Loss;
+    }
+
+    /// <summary>
+    /// Checks every argument before anything is written: lengths (target, variance for its layout, output gradient,
+    /// destination, gradients), then that no output overlaps an input or another output.
+    /// </summary>
+    internal static void Validate<T>(
+        ReadOnlySpan<T> input,
+        ReadOnlySpan<T> target,
+        ReadOnlySpan<T> variance,
+        GaussianNllOptions options,
+        scoped ReadOnlySpan<T> outputGradient = default,
+        bool hasOutputGradient = false,
+        scoped Span<T> destination = default,
+        bool hasDestination = false,
+        scoped Span<T> inputGradient = default,
+        scoped Span<T> varianceGradient = default)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float) && options.Epsilon < 1.0 / float.MaxValue)
+        {
+            ThrowHelper.ThrowEpsilonTooSmall(options.Epsilon, "float", 1.0 / float.MaxValue);
+        }
+
+        if (target.Length != input.Length)
+        {
+            ThrowHelper.ThrowLengthMismatch(nameof(target), target.Length, input.Length, "input");
+        }
+
+        if (!VarianceFits(variance.Length, input.Length, options.VarianceLayout))
+        {
+            ThrowHelper.ThrowVarianceLayoutMismatch(variance.Length, input.Length, options.VarianceLayout);
+        }
+
+        if (hasOutputGradient && outputGradient.Length != input.Length)
+        {
+            ThrowHelper.ThrowLengthMismatch(nameof(outputGradient), outputGradient.Length, input.Length, "input");
+        }
+
+        if (hasDestination && destination.Length != input.Length)
+        {
+            ThrowHelper.ThrowLengthMismatch(nameof(destination), destination.Length, input.Length, "input");
+        }
+
+        if (!inputGradient.IsEmpty && inputGradient.Length != input.Length)
+        {
+            ThrowHelper.ThrowLengthMismatch(nameof(inputGradient), inputGradient.Length, input.Length, "input (or 0 when not wanted)");
+        }
+
+        if (!varianceGradient.IsEmpty && varianceGradient.Length != variance.Length)
+        {
+            ThrowHelper.ThrowLengthMismatch(nameof(varianceGradient), varianceGradient.Length, variance.Length, "variance (or 0 when not wanted)");
+        }
+
+        CheckOverlap(destination, nameof(destination), input, target, variance, outputGradient);
+        CheckOverlap(inputGradient, nameof(inputGradient), input, target, variance, outputGradient);
+        CheckOverlap(varianceGradient, nameof(varianceGradient), input, target, variance, outputGradient);
+        if (destination.Overlaps(inputGradient))
+        {
+            ThrowHelper.ThrowOverlap(nameof(inputGradient), nameof(destination));
+        }
+
+        if (destination.Overlaps(varianceGradient))
+        {
+            ThrowHelper.ThrowOverlap(nameof(varianceGradient), nameof(destination));
+        }
+
+        if (inputGradient.Overlaps(varianceGradient))
+        {
+            ThrowHelper.ThrowOverlap(nameof(varianceGradient), nameof(inputGradient));
+        }
+    }
+
+    /// <summary>Whether <paramref name="varianceLength"/> entries fit <paramref name="inputLength"/> elements in a layout.</summary>
+    internal static bool VarianceFits(int varianceLength, int inputLength, VarianceLayout layout) => layout switch
+    {
+        VarianceLayout.Elementwise => varianceLength == inputLength,
+        VarianceLayout.Scalar => varianceLength == 1,
+        // An empty [0, columns] input fits any number of rows (PerRow) or columns (PerColumn).
+        _ => inputLength == 0 || (varianceLength > 0 && inputLength % varianceLength == 0),
+    };
+
+    private static void CheckOverlap<T>(
+        ReadOnlySpan<T> output,
+        string outputName,
+        ReadOnlySpan<T> input,
+        ReadOnlySpan<T> target,
+        ReadOnlySpan<T> variance,
+        ReadOnlySpan<T> outputGradient)
+    {
+        if (output.Overlaps(input))
+        {
+            ThrowHelper.ThrowOverlap(outputName, nameof(input));
+        }
+
+        if (output.Overlaps(target))
+        {
+            ThrowHelper.ThrowOverlap(outputName, nameof(target));
+        }
+
+        if (output.Overlaps(variance))
+        {
+            ThrowHelper.ThrowOverlap(outputName, nameof(variance));
+        }
+
+        if (output.Overlaps(outputGradient))
+        {
+            ThrowHelper.ThrowOverlap(outputName, nameof(outputGradient));
+        }
+    }
+
+    private static int IndexOfNegative<T>(ReadOnlySpan<T> variance)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < variance.Length; i++)
+        {
+            if (variance[i] < T.Zero)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>Walks the data of one call chunk by chunk and combines the chunks' partial sums in order.</summary>
+    private static Sums Walk<T, TPar>(scoped in Request<T> request, in KernelSettings<T> settings)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TPar : struct, IParametrization
+    {
+        var layout = request.Layout;
+        int length = request.Input.Length;
+        bool perRowOrColumn = layout is VarianceLayout.PerRow or VarianceLayout.PerColumn;
+        int columns = layout switch
+        {
+            VarianceLayout.PerRow => request.Variance.Length == 0 ? 0 : length / request.Variance.Length,
+            VarianceLayout.PerColumn => request.Variance.Length,
+            _ => length,
+        };
+        int units = perRowOrColumn ? (columns == 0 ? (layout == VarianceLayout.PerRow ? request.Variance.Length : 0) : length / columns) : length;
+        int unitsPerChunk = perRowOrColumn ? Math.Max(1, ChunkSize / Math.Max(columns, 1)) : ChunkSize;
+
+        bool perColumnGradient = layout == VarianceLayout.PerColumn && !request.VarianceGradient.IsEmpty;
+        double[]? rented = null;
+        Span<double> columnSums = perColumnGradient
+            ? (columns <= StackColumns ? stackalloc double[StackColumns] : (rented = ArrayPool<double>.Shared.Rent(columns))).Slice(0, columns)
+            : default;
+        columnSums.Clear();
+
+        Sums total = default;
+        for (int start = 0; start < units; start += unitsPerChunk)
+        {
+            Sums chunk = default;
+            int end = Math.Min(units, start + unitsPerChunk);
+            switch (layout)
+            {
+                case VarianceLayout.Elementwise:
+                case VarianceLayout.Scalar:
+                    RunElements<T, TPar>(request, settings, start, end, ref chunk);
+                    break;
+                case VarianceLayout.PerRow:
+                    RunRows<T, TPar>(request, settings, columns, start, end, ref chunk);
+                    break;
+                default:
+                    RunColumns<T, TPar>(request, settings, columns, units, start, end, columnSums, ref chunk);
+                    break;
+            }
+
+            total.Loss += chunk.Loss;
+            total.VarianceGradient += chunk.VarianceGradient;
+            total.NegativeVariance |= chunk.NegativeVariance;
+        }
+
+        if (layout == VarianceLayout.Scalar && !request.VarianceGradient.IsEmpty)
+        {
+            request.VarianceGradient[0] = T.CreateTruncating(total.VarianceGradient);
+        }
+        else if (perColumnGradient)
+        {
+            for (int j = 0; j < columns; j++)
+            {
+                request.VarianceGradient[j] = T.CreateTruncating(columnSums[j]);
+            }
+        }
+
+        if (rented is not null)
+        {
+            ArrayPool<double>.Shared.Return(rented);
+        }
+
+        return total;
+    }
+
+    /// <summary>Elements [start, end) of an elementwise or scalar layout.</summary>
+    private static void RunElements<T, TPar>(scoped in Request<T> request, in KernelSettings<T> settings, int start, int end, ref Sums sums)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TPar : struct, IParametrization
+    {
+        bool broadcast = request.Layout == VarianceLayout.Scalar;
+        int count = end - start;
+        var job = new Job<T>
+        {
+            Input = request.Input.Slice(start, count),
+            Target = request.Target.Slice(start, count),
+            Variance = broadcast ? request.Variance : request.Variance.Slice(start, count),
+            OutputGradient = Part(request.OutputGradient, start, count),
+            Loss = Part(request.Destination, start, count),
+            InputGradient = Part(request.InputGradient, start, count),
+            VarianceGradient = broadcast ? default : Part(request.VarianceGradient, start, count),
+            BroadcastVariance = broadcast,
+            SumVarianceGradient = broadcast && !request.VarianceGradient.IsEmpty,
+        };
+        LossKernel.Run<T, TPar>(job, settings, ref sums);
+    }
+
+    /// <summary>Rows [start, end) of a per-row layout: each row's variance is broadcast over its columns.</summary>
+    private static void RunRows<T, TPar>(scoped in Request<T> request, in KernelSettings<T> settings, int columns, int start, int end, ref Sums sums)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TPar : struct, IParametrization
+    {
+        bool wantVarianceGradient = !request.VarianceGradient.IsEmpty;
+        for (int row = start; row < end; row++)
+        {
+            int offset = row * columns;
+            var job = new Job<T>
+            {
+                Input = request.Input.Slice(offset, columns),
+                Target = request.Target.Slice(offset, columns),
+                Variance = request.Variance.Slice(row, 1),
+                OutputGradient = Part(request.OutputGradient, offset, columns),
+                Loss = Part(request.Destination, offset, columns),
+                InputGradient = Part(request.InputGradient, offset, columns),
+                BroadcastVariance = true,
+                SumVarianceGradient = wantVarianceGradient,
+            };
+            var rowSums = new Sums { Loss = sums.Loss, NegativeVariance = sums.NegativeVariance };
+            LossKernel.Run<T, TPar>(job, settings, ref rowSums);
+            sums.Loss = rowSums.Loss;
+            sums.NegativeVariance = rowSums.NegativeVariance;
+            if (wantVarianceGradient)
+            {
+                request.VarianceGradient[row] = T.CreateTruncating(rowSums.VarianceGradient);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Rows [start, end) of a per-column layout: each row meets the whole variance span element by element. The
+    /// variance gradient is summed in T over groups of <see cref="PerColumnRowGroup"/> rows (in the caller's
+    /// gradient span), then added into <paramref name="columnSums"/> in double.
+    /// </summary>
+    private static void RunColumns<T, TPar>(
+        scoped in Request<T> request,
+        in KernelSettings<T> settings,
+        int columns,
+        int rows,
+        int start,
+        int end,
+        Span<double> columnSums,
+        ref Sums sums)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TPar : struct, IParametrization
+    {
+        bool wantVarianceGradient = !request.VarianceGradient.IsEmpty;
+        for (int row = start; row < end; row++)
+        {
+            int offset = row * columns;
+            var job = new Job<T>
+            {
+                Input = request.Input.Slice(offset, columns),
+                Target = request.Target.Slice(offset, columns),
+                Variance = request.Variance,
+                OutputGradient = Part(request.OutputGradient, offset, columns),
+                Loss = Part(request.Destination, offset, columns),
+                InputGradient = Part(request.InputGradient, offset, columns),
+                VarianceGradient = request.VarianceGradient,
+                AccumulateVarianceGradient = row % PerColumnRowGroup != 0,
+            };
+            LossKernel.Run<T, TPar>(job, settings, ref sums);
+            if (wantVarianceGradient && (row % PerColumnRowGroup == PerColumnRowGroup - 1 || row == rows - 1))
+            {
+                for (int j = 0; j < columns; j++)
+                {
+                    columnSums[j] += double.CreateTruncating(request.VarianceGradient[j]);
+                }
+            }
+        }
+    }
+
+    private static ReadOnlySpan<T> Part<T>(ReadOnlySpan<T> span, int start, int count) =>
+        span.IsEmpty ? default : span.Slice(start, count);
+
+    private static Span<T> Part<T>(Span<T> span, int start, int count) =>
+        span.IsEmpty ? default : span.Slice(start, count);
+
+    /// <summary>The spans of one call.</summary>
+    private ref struct Request<T>
+    {
+        public ReadOnlySpan<T> Input;
+        public ReadOnlySpan<T> Target;
+        public ReadOnlySpan<T> Variance;
+        public ReadOnlySpan<T> OutputGradient;
+        public Span<T> Destination;
+        public Span<T> InputGradient;
+        public Span<T> VarianceGradient;
+        public VarianceLayout Layout;
+    }
+}

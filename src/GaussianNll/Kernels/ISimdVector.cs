@@ -1,0 +1,61 @@
+using System.Numerics;
+
+namespace GaussianNll.Kernels;
+
+/// <summary>
+/// The operations the loss kernel needs from a vector of <typeparamref name="T"/>, implemented once per width
+/// (<see cref="Vec512{T}"/>, <see cref="Vec256{T}"/>, <see cref="Vec128{T}"/>) and once for a single element
+/// (<see cref="Scalar{T}"/>), so that one generic loop serves every width and the scalar tail.
+/// </summary>
+/// <remarks>
+/// The JIT specialises each generic instantiation over a struct, so these static calls compile to the bare
+/// instructions. A mask is a vector whose lanes are all ones (true) or all zeros (false).
+/// </remarks>
+internal interface ISimdVector<TSelf, T>
+    where TSelf : struct, ISimdVector<TSelf, T>
+    where T : unmanaged, IBinaryFloatingPointIeee754<T>
+{
+    /// <summary>The number of elements in one vector.</summary>
+    static abstract int Count { get; }
+
+    /// <summary>Whether this width runs on hardware instructions here (always true for the scalar type).</summary>
+    static abstract bool IsHardwareAccelerated { get; }
+
+    /// <summary>A vector with every lane set to <paramref name="value"/>.</summary>
+    static abstract TSelf Create(T value);
+
+    /// <summary>Loads <see cref="Count"/> elements from <c>source[index..]</c>, with no alignment needed.</summary>
+    static abstract TSelf Load(ref readonly T source, nuint index);
+
+    /// <summary>Stores the vector at <c>destination[index..]</c>.</summary>
+    static abstract void Store(TSelf value, ref T destination, nuint index);
+
+    static abstract TSelf operator +(TSelf left, TSelf right);
+
+    static abstract TSelf operator -(TSelf left, TSelf right);
+
+    static abstract TSelf operator *(TSelf left, TSelf right);
+
+    static abstract TSelf operator /(TSelf left, TSelf right);
+
+    /// <summary>The natural logarithm of each lane.</summary>
+    static abstract TSelf Log(TSelf x);
+
+    /// <summary>e raised to each lane.</summary>
+    static abstract TSelf Exp(TSelf x);
+
+    /// <summary><c>x &lt; bound ? bound : x</c> lane by lane: a lower clamp that keeps NaN, as PyTorch's clamp does.</summary>
+    static abstract TSelf ClampBelow(TSelf x, TSelf bound);
+
+    /// <summary>A mask of the lanes where <c>x &lt; y</c> (false where either is NaN).</summary>
+    static abstract TSelf LessThan(TSelf x, TSelf y);
+
+    /// <summary>The lane-wise union of two masks.</summary>
+    static abstract TSelf Or(TSelf left, TSelf right);
+
+    /// <summary>Whether any lane of a mask is set.</summary>
+    static abstract bool AnySet(TSelf mask);
+
+    /// <summary>The sum of the lanes, added in a fixed order.</summary>
+    static abstract T Sum(TSelf value);
+}

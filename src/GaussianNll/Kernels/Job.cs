@@ -1,0 +1,48 @@
+using System;
+using System.Numerics;
+
+namespace GaussianNll.Kernels;
+
+/// <summary>
+/// One contiguous run of elements for the kernel: the inputs, and the outputs it should write (an empty output is
+/// not wanted). The variance is either one per element or, when <see cref="BroadcastVariance"/> is set, one value
+/// shared by every element.
+/// </summary>
+internal ref struct Job<T>
+    where T : unmanaged, IBinaryFloatingPointIeee754<T>
+{
+    public ReadOnlySpan<T> Input;
+    public ReadOnlySpan<T> Target;
+
+    /// <summary>One entry per element, or a single entry when <see cref="BroadcastVariance"/> is set.</summary>
+    public ReadOnlySpan<T> Variance;
+
+    /// <summary>Per-element factors of the gradients; empty to use <see cref="KernelSettings{T}.Scale"/>.</summary>
+    public ReadOnlySpan<T> OutputGradient;
+
+    /// <summary>Where the per-element loss goes; empty when not wanted.</summary>
+    public Span<T> Loss;
+
+    /// <summary>Where d(loss)/d(input) goes; empty when not wanted.</summary>
+    public Span<T> InputGradient;
+
+    /// <summary>
+    /// Per-element variance gradients (written, or added to when <see cref="AccumulateVarianceGradient"/> is set);
+    /// empty when not wanted, or when the variance is broadcast and its gradient is returned as a sum instead.
+    /// </summary>
+    public Span<T> VarianceGradient;
+
+    public bool BroadcastVariance;
+    public bool AccumulateVarianceGradient;
+
+    /// <summary>Whether the broadcast variance's gradient should be summed into <see cref="Sums.VarianceGradient"/>.</summary>
+    public bool SumVarianceGradient;
+}
+
+/// <summary>Partial results of the kernel, accumulated in double in a fixed order.</summary>
+internal struct Sums
+{
+    public double Loss;
+    public double VarianceGradient;
+    public bool NegativeVariance;
+}

@@ -1,0 +1,198 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace GaussianNll.Kernels;
+
+/// <summary>
+/// The fused loss-and-gradient loop: one pass over input, target and variance that writes whatever the
+/// <see cref="Job{T}"/> asks for and sums whatever the settings ask for.
+/// </summary>
+/// <remarks>
+/// Per element, with d = input − target and v the clamped variance (see <see cref="IParametrization"/>):
+/// <c>r = d/v</c>, <c>q = r·d = d²/v</c>, <c>loss = w·(½(ln v + q) + c)</c>, <c>d/dinput = w·s·r</c>,
+/// <c>d/dparameter = w·s·TPar.Gradient</c>, where <c>w = v^β</c> (held constant) and <c>s</c> is the output
+/// gradient. Sums are kept in vector lanes for at most <see cref="BlockSize"/> elements and then added to a
+/// double, so a float sum stays accurate at any length and the same input gives the same bits.
+/// </remarks>
+internal static class LossKernel
+{
+    /// <summary>The most elements summed in vector lanes before the lanes are added into a double.</summary>
+    internal const int BlockSize = 1024;
+
+    /// <summary>
+    /// Runs the job over all its elements: as many as fit in the widest accelerated vectors, the rest in narrower
+    /// ones, the last few one at a time.
+    /// </summary>
+    internal static void Run<T, TPar>(scoped in Job<T> job, in KernelSettings<T> settings, ref Sums sums)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TPar : struct, IParametrization
+    {
+        int length = job.Input.Length;
+        int done = RunWidth<T, Vec512<T>, TPar>(job, settings, 0, length, ref sums);
+        done = RunWidth<T, Vec256<T>, TPar>(job, settings, done, length, ref sums);
+        done = RunWidth<T, Vec128<T>, TPar>(job, settings, done, length, ref sums);
+        if (done < length)
+        {
+            RunRange<T, Scalar<T>, TPar>(job, settings, done, length, ref sums);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int RunWidth<T, TVector, TPar>(scoped in Job<T> job, in KernelSettings<T> settings, int start, int length, ref Sums sums)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TVector : struct, ISimdVector<TVector, T>
+        where TPar : struct, IParametrization
+    {
+        if (!TVector.IsHardwareAccelerated || length - start < TVector.Count)
+        {
+            return start;
+        }
+
+        int end = start + ((length - start) / TVector.Count * TVector.Count);
+        RunRange<T, TVector, TPar>(job, settings, start, end, ref sums);
+        return end;
+    }
+
+    /// <summary>Runs elements [start, end); end − start is a multiple of the vector width.</summary>
+    private static void RunRange<T, TVector, TPar>(scoped in Job<T> job, in KernelSettings<T> settings, int start, int end, ref Sums sums)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TVector : struct, ISimdVector<TVector, T>
+        where TPar : struct, IParametrization
+    {
+        var k = new KernelConstants<T, TVector>(settings);
+
+        ref readonly T input = ref MemoryMarshal.GetReference(job.Input);
+        ref readonly T target = ref MemoryMarshal.GetReference(job.Target);
+        ref readonly T variance = ref MemoryMarshal.GetReference(job.Variance);
+        ref readonly T outputGradient = ref MemoryMarshal.GetReference(job.OutputGradient);
+        ref T loss = ref MemoryMarshal.GetReference(job.Loss);
+        ref T inputGradient = ref MemoryMarshal.GetReference(job.InputGradient);
+        ref T varianceGradient = ref MemoryMarshal.GetReference(job.VarianceGradient);
+
+        bool writeLoss = !job.Loss.IsEmpty;
+        bool reduceLoss = settings.ReduceLoss;
+        bool needLoss = writeLoss || reduceLoss;
+        bool wantInputGradient = !job.InputGradient.IsEmpty;
+        bool wantVarianceGradient = !job.VarianceGradient.IsEmpty || job.SumVarianceGradient;
+        bool needGradient = wantInputGradient || wantVarianceGradient;
+        bool perElementScale = !job.OutputGradient.IsEmpty;
+        bool hasBeta = settings.Beta != T.Zero;
+        bool broadcast = job.BroadcastVariance;
+        bool accumulate = job.AccumulateVarianceGradient;
+
+        // A broadcast variance is prepared once for the whole run.
+        Prepared<TVector> shared = default;
+        TVector sharedWeight = k.One;
+        TVector negative = k.Zero;
+        if (broadcast)
+        {
+            var p = TVector.Create(job.Variance[0]);
+            shared = TPar.Prepare<T, TVector>(p, k);
+            if (hasBeta)
+            {
+                sharedWeight = TVector.Exp(k.Beta * shared.LogVariance);
+            }
+
+            if (TPar.RejectsNegative)
+            {
+                negative = TVector.LessThan(p, k.Zero);
+            }
+        }
+
+        nuint width = (nuint)TVector.Count;
+        nuint i = (nuint)start;
+        nuint last = (nuint)end;
+        while (i < last)
+        {
+            nuint blockEnd = Math.Min(i + BlockSize, last);
+            TVector lossSum = k.Zero;
+            TVector varianceGradientSum = k.Zero;
+            for (; i < blockEnd; i += width)
+            {
+                var d = TVector.Load(in input, i) - TVector.Load(in target, i);
+                Prepared<TVector> prepared;
+                TVector weight;
+                if (broadcast)
+                {
+                    prepared = shared;
+                    weight = sharedWeight;
+                }
+                else
+                {
+                    var p = TVector.Load(in variance, i);
+                    if (TPar.RejectsNegative)
+                    {
+                        negative = TVector.Or(negative, TVector.LessThan(p, k.Zero));
+                    }
+
+                    prepared = TPar.Prepare<T, TVector>(p, k);
+                    weight = hasBeta ? TVector.Exp(k.Beta * prepared.LogVariance) : k.One;
+                }
+
+                var r = d * prepared.InverseVariance;
+                var q = r * d;
+
+                if (needLoss)
+                {
+                    var elementLoss = (k.Half * (prepared.LogVariance + q)) + k.Constant;
+                    if (hasBeta)
+                    {
+                        elementLoss *= weight;
+                    }
+
+                    if (writeLoss)
+                    {
+                        TVector.Store(elementLoss, ref loss, i);
+                    }
+
+                    lossSum += elementLoss;
+                }
+
+                if (needGradient)
+                {
+                    var scale = perElementScale ? TVector.Load(in outputGradient, i) : k.Scale;
+                    if (hasBeta)
+                    {
+                        scale *= weight;
+                    }
+
+                    if (wantInputGradient)
+                    {
+                        TVector.Store(r * scale, ref inputGradient, i);
+                    }
+
+                    if (wantVarianceGradient)
+                    {
+                        var g = TPar.Gradient<T, TVector>(prepared, r, q, k) * scale;
+                        if (broadcast)
+                        {
+                            varianceGradientSum += g;
+                        }
+                        else if (accumulate)
+                        {
+                            TVector.Store(TVector.Load(in varianceGradient, i) + g, ref varianceGradient, i);
+                        }
+                        else
+                        {
+                            TVector.Store(g, ref varianceGradient, i);
+                        }
+                    }
+                }
+            }
+
+            if (reduceLoss)
+            {
+                sums.Loss += double.CreateTruncating(TVector.Sum(lossSum));
+            }
+
+            if (broadcast && wantVarianceGradient)
+            {
+                sums.VarianceGradient += double.CreateTruncating(TVector.Sum(varianceGradientSum));
+            }
+        }
+
+        sums.NegativeVariance |= TVector.AnySet(negative);
+    }
+}

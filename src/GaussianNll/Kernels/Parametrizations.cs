@@ -1,0 +1,108 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace GaussianNll.Kernels;
+
+/// <summary>The per-element quantities a parametrization derives from the number the caller passed.</summary>
+/// <typeparam name="TVector">A vector type (or <see cref="Scalar{T}"/>).</typeparam>
+internal struct Prepared<TVector>
+    where TVector : struct
+{
+    /// <summary><c>ln v</c>, v the clamped variance.</summary>
+    public TVector LogVariance;
+
+    /// <summary><c>1/v</c>.</summary>
+    public TVector InverseVariance;
+
+    /// <summary>The factor that turns <c>1/v − (d/v)²</c> into the derivative with respect to the caller's number.</summary>
+    public TVector Chain;
+}
+
+/// <summary>
+/// Turns the number in the variance span (σ², ln σ² or σ) into the clamped variance the loss uses, and the
+/// variance part of the gradient back into a derivative with respect to that number.
+/// </summary>
+internal interface IParametrization
+{
+    /// <summary>Whether a negative entry is invalid (σ² and σ; ln σ² may be anything).</summary>
+    static abstract bool RejectsNegative { get; }
+
+    /// <summary>Derives <c>ln v</c>, <c>1/v</c> and the chain factor from the caller's number <paramref name="p"/>.</summary>
+    static abstract Prepared<TVector> Prepare<T, TVector>(TVector p, in KernelConstants<T, TVector> constants)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TVector : struct, ISimdVector<TVector, T>;
+
+    /// <summary>
+    /// The derivative of the unweighted element loss with respect to the caller's number, given
+    /// <c>r = d/v</c> and <c>q = d²/v</c>.
+    /// </summary>
+    static abstract TVector Gradient<T, TVector>(in Prepared<TVector> prepared, TVector r, TVector q, in KernelConstants<T, TVector> constants)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TVector : struct, ISimdVector<TVector, T>;
+}
+
+/// <summary>σ²: <c>v = max(σ², ε)</c>, <c>d/dσ² = ½(1/v − d²/v²)</c>.</summary>
+internal readonly struct VarianceInput : IParametrization
+{
+    public static bool RejectsNegative => true;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Prepared<TVector> Prepare<T, TVector>(TVector p, in KernelConstants<T, TVector> constants)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TVector : struct, ISimdVector<TVector, T>
+    {
+        var v = TVector.ClampBelow(p, constants.Epsilon);
+        return new Prepared<TVector> { LogVariance = TVector.Log(v), InverseVariance = constants.One / v, Chain = constants.Half };
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TVector Gradient<T, TVector>(in Prepared<TVector> prepared, TVector r, TVector q, in KernelConstants<T, TVector> constants)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TVector : struct, ISimdVector<TVector, T> =>
+        prepared.Chain * (prepared.InverseVariance - (r * r));
+}
+
+/// <summary>σ: <c>v = max(σ², ε)</c>, <c>d/dσ = 2σ·½(1/v − d²/v²)</c>.</summary>
+internal readonly struct StandardDeviationInput : IParametrization
+{
+    public static bool RejectsNegative => true;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Prepared<TVector> Prepare<T, TVector>(TVector p, in KernelConstants<T, TVector> constants)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TVector : struct, ISimdVector<TVector, T>
+    {
+        var v = TVector.ClampBelow(p * p, constants.Epsilon);
+        return new Prepared<TVector> { LogVariance = TVector.Log(v), InverseVariance = constants.One / v, Chain = p };
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TVector Gradient<T, TVector>(in Prepared<TVector> prepared, TVector r, TVector q, in KernelConstants<T, TVector> constants)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TVector : struct, ISimdVector<TVector, T> =>
+        prepared.Chain * (prepared.InverseVariance - (r * r));
+}
+
+/// <summary>
+/// s = ln σ²: <c>s_c = max(s, ln ε)</c>, <c>v = e^(s_c)</c>, <c>d/ds = ½(1 − d²·e^(−s_c))</c>. Since
+/// <c>s_c ≥ ln ε</c>, <c>1/v ≤ 1/ε</c> stays finite however negative <c>s</c> is.
+/// </summary>
+internal readonly struct LogVarianceInput : IParametrization
+{
+    public static bool RejectsNegative => false;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Prepared<TVector> Prepare<T, TVector>(TVector p, in KernelConstants<T, TVector> constants)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TVector : struct, ISimdVector<TVector, T>
+    {
+        var s = TVector.ClampBelow(p, constants.LogEpsilon);
+        return new Prepared<TVector> { LogVariance = s, InverseVariance = TVector.Exp(constants.Zero - s), Chain = constants.Half };
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TVector Gradient<T, TVector>(in Prepared<TVector> prepared, TVector r, TVector q, in KernelConstants<T, TVector> constants)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TVector : struct, ISimdVector<TVector, T> =>
+        prepared.Chain * (constants.One - q);
+}
