@@ -1,0 +1,1 @@
+System.Console.WriteLine("HeteroscedasticRegression: not yet written.");
