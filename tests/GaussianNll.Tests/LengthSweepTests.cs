@@ -50,9 +50,24 @@ public class LengthSweepTests
         Run(type, shapes, parametrization, seed: 1000 + ((int)layout * 10) + (int)parametrization);
     }
 
+    public static TheoryData<string, VarianceLayout> Layouts()
+    {
+        var data = new TheoryData<string, VarianceLayout>();
+        foreach (string type in new[] { "float", "double" })
+        {
+            foreach (var layout in Enum.GetValues<VarianceLayout>())
+            {
+                data.Add(type, layout);
+            }
+        }
+
+        return data;
+    }
+
+    /// <summary>Large shapes; the parametrization cycles with the shape (the small sweep covers every combination).</summary>
     [Theory]
-    [MemberData(nameof(Combinations))]
-    public void AllMethods_LargeLengths_MatchReference(string type, VarianceLayout layout, VarianceParametrization parametrization)
+    [MemberData(nameof(Layouts))]
+    public void AllMethods_LargeLengths_MatchReference(string type, VarianceLayout layout)
     {
         var shapes = new List<Shape>();
         foreach (var shape in LargeShapes())
@@ -63,7 +78,7 @@ public class LengthSweepTests
             }
         }
 
-        Run(type, shapes, parametrization, seed: 2000 + ((int)layout * 10) + (int)parametrization);
+        Run(type, shapes, parametrization: null, seed: 2000 + ((int)layout * 10));
     }
 
     /// <summary>
@@ -95,7 +110,7 @@ public class LengthSweepTests
         yield return new Shape(VarianceLayout.PerColumn, 33, 3001);
     }
 
-    private static void Run(string type, IReadOnlyList<Shape> shapes, VarianceParametrization parametrization, int seed)
+    private static void Run(string type, IReadOnlyList<Shape> shapes, VarianceParametrization? parametrization, int seed)
     {
         if (type == "float")
         {
@@ -107,7 +122,7 @@ public class LengthSweepTests
         }
     }
 
-    private static void Run<T>(IReadOnlyList<Shape> shapes, VarianceParametrization parametrization, int seed)
+    private static void Run<T>(IReadOnlyList<Shape> shapes, VarianceParametrization? parametrization, int seed)
         where T : unmanaged, System.Numerics.IBinaryFloatingPointIeee754<T>
     {
         var random = new Random(seed);
@@ -121,7 +136,7 @@ public class LengthSweepTests
             var options = GaussianNllOptions.Default with
             {
                 VarianceLayout = shape.Layout,
-                Parametrization = parametrization,
+                Parametrization = parametrization ?? (VarianceParametrization)((index + (index / 3)) % 3),
                 Reduction = index % 2 == 0 ? Reduction.Mean : Reduction.Sum,
                 Beta = Betas[index % 3],
                 Full = index / 6 % 2 == 1,

@@ -1,0 +1,229 @@
+using System;
+using System.Numerics;
+using Xunit;
+
+namespace GaussianNll.Tests;
+
+/// <summary>
+/// The accuracy contract: float sums are accumulated in blocks and then in double, so the float mean of 2^26 equal
+/// terms is the term itself (a single float accumulator stalls at 2^24 and would give half of it); and the order
+/// of accumulation is fixed, so the same data gives the same bits wherever it sits in memory and however often it
+/// is evaluated.
+/// </summary>
+public class AccuracyTests
+{
+    internal const int Huge = 1 << 26;
+
+    /// <summary>
+    /// 2^26 + 1 floats alternating 0, 1: input = [0, n), target = [1, n + 1), so every residual is ±1 and, with
+    /// σ² = 1, every term is ½(ln 1 + 1) = ½ exactly. Shared by the two 2^26 tests (256 MiB).
+    /// </summary>
+    internal static readonly Lazy<float[]> Alternating = new(() =>
+    {
+        var buffer = GC.AllocateUninitializedArray<float>(Huge + 1);
+        for (int i = 0; i < buffer.Length; i++)
+        {
+            buffer[i] = i & 1;
+        }
+
+        return buffer;
+    });
+
+    [Fact]
+    public void Forward_FloatMeanOf2Pow26EqualTerms_IsTheTermExactly()
+    {
+        var buffer = Alternating.Value;
+        var options = GaussianNllOptions.Default with { VarianceLayout = VarianceLayout.Scalar };
+        float term = GaussianNllLoss.Forward([0f], [1f], [1f], options);
+        Assert.Equal(0.5f, term);
+
+        float mean = GaussianNllLoss.Forward(buffer.AsSpan(0, Huge), buffer.AsSpan(1, Huge), [1f], options);
+        Assert.Equal(term, mean);
+    }
+
+    /// <summary>
+    /// A term that is not a short binary fraction (½ln 3 with zero residual): every partial float sum rounds. Blocks
+    /// of at most 1024 elements keep the error within the documented block bound; per-lane float sums over the whole
+    /// input (2^22 elements a lane at 512 bits) would lose about 10%.
+    /// </summary>
+    [Fact]
+    public void Forward_FloatMeanOfManyEqualInexactTerms_WithinBlockBound()
+    {
+        const int N = 1 << 22;
+        var input = new float[N];
+        var options = GaussianNllOptions.Default with { VarianceLayout = VarianceLayout.Scalar };
+        float term = GaussianNllLoss.Forward([0f], [0f], [3f], options);
+        float mean = GaussianNllLoss.Forward(input, input, [3f], options);
+        double tolerance = Tolerance.Sum(Api<float>.UnitRoundoff, N, term);
+        Assert.True(Math.Abs(mean - (double)term) <= tolerance, $"mean {mean:R}, term {term:R}, tolerance {tolerance:G3}");
+    }
+
+    public static TheoryData<string, VarianceLayout, VarianceParametrization> Layouts()
+    {
+        var data = new TheoryData<string, VarianceLayout, VarianceParametrization>();
+        foreach (string type in new[] { "float", "double" })
+        {
+            foreach (var layout in Enum.GetValues<VarianceLayout>())
+            {
+                data.Add(type, layout, (VarianceParametrization)((int)layout % 3));
+            }
+        }
+
+        return data;
+    }
+
+    /// <summary>
+    /// The same values copied at every element offset modulo 64 bytes (so every vector alignment), called twice
+    /// each: the loss, every element's loss and both gradients are the same bits every time.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Layouts))]
+    public void AllMethods_SameDataAtEveryAlignment_SameBits(string type, VarianceLayout layout, VarianceParametrization parametrization)
+    {
+        if (type == "float")
+        {
+            SameBits<float>(layout, parametrization);
+        }
+        else
+        {
+            SameBits<double>(layout, parametrization);
+        }
+    }
+
+    private static void SameBits<T>(VarianceLayout layout, VarianceParametrization parametrization)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        var shape = layout switch
+        {
+            VarianceLayout.PerRow => new Shape(layout, 37, 111),
+            VarianceLayout.PerColumn => new Shape(layout, 37, 111),
+            _ => Shape.Flat(layout, 4099),
+        };
+        var options = GaussianNllOptions.Default with { VarianceLayout = layout, Parametrization = parametrization, Beta = 0.5, Full = true };
+        var problem = Problem<T>.Create(new Random(77), shape, options, clampedFraction: 0.02);
+        var reference = Outputs<T>.Of(problem.Input, problem.Target, problem.Variance, problem.OutputGradient, options);
+
+        var mismatches = new Mismatches();
+        int elementsPer64Bytes = 64 / System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        for (int offset = 0; offset < elementsPer64Bytes; offset++)
+        {
+            var input = Shifted(problem.Input, offset);
+            var target = Shifted(problem.Target, (offset * 3) % elementsPer64Bytes);
+            var variance = Shifted(problem.Variance, (offset * 5) % elementsPer64Bytes);
+            var upstream = Shifted(problem.OutputGradient, (offset * 7) % elementsPer64Bytes);
+            for (int repeat = 0; repeat < 2; repeat++)
+            {
+                var outputs = Outputs<T>.Of(input.Span, target.Span, variance.Span, upstream.Span, options);
+                outputs.CompareBits(mismatches, reference, $"offset {offset} call {repeat}");
+            }
+        }
+
+        mismatches.ThrowIfAny(problem.ToString());
+    }
+
+    /// <summary>A copy of <paramref name="values"/> starting <paramref name="offset"/> elements into a new array.</summary>
+    private static Memory<T> Shifted<T>(ReadOnlySpan<T> values, int offset)
+    {
+        var array = new T[offset + values.Length + 7];
+        values.CopyTo(array.AsSpan(offset));
+        return array.AsMemory(offset, values.Length);
+    }
+}
+
+/// <summary>
+/// The sum half of the 2^26 test, in its own class so that xunit runs it beside the mean half (each is one long
+/// pass over 2^26 elements).
+/// </summary>
+public class LargeSumAccuracyTests
+{
+    [Fact]
+    public void Forward_FloatSumOf2Pow26EqualTerms_IsExact()
+    {
+        var buffer = AccuracyTests.Alternating.Value;
+        var options = GaussianNllOptions.Default with { VarianceLayout = VarianceLayout.Scalar, Reduction = Reduction.Sum };
+        float term = GaussianNllLoss.Forward([0f], [1f], [1f], options);
+
+        float sum = GaussianNllLoss.Forward(buffer.AsSpan(0, AccuracyTests.Huge), buffer.AsSpan(1, AccuracyTests.Huge), [1f], options);
+
+        // 2^26 · ½ = 2^25 is a float; within one float ulp of it (relative 2^-23) and in fact exact.
+        float expected = (float)((double)term * AccuracyTests.Huge);
+        Assert.True(Math.Abs(sum - expected) <= MathF.BitIncrement(expected) - expected, $"sum {sum:R}, expected {expected:R}");
+        Assert.Equal(expected, sum);
+    }
+}
+
+/// <summary>Everything the five entry points return for one input, for bit-for-bit comparisons.</summary>
+internal sealed class Outputs<T>
+    where T : unmanaged, IBinaryFloatingPointIeee754<T>
+{
+    public T Mean { get; private init; }
+
+    public T Sum { get; private init; }
+
+    public T ForwardBackwardLoss { get; private init; }
+
+    public T[] Loss { get; private init; } = [];
+
+    public T[] InputGradient { get; private init; } = [];
+
+    public T[] VarianceGradient { get; private init; } = [];
+
+    public T[] BothInputGradient { get; private init; } = [];
+
+    public T[] BothVarianceGradient { get; private init; } = [];
+
+    public T[] ElementwiseInputGradient { get; private init; } = [];
+
+    public T[] ElementwiseVarianceGradient { get; private init; } = [];
+
+    /// <summary>
+    /// Calls every entry point; with <paramref name="everything"/> false (for large inputs), only ForwardBackward
+    /// (the reduced loss, which Forward returns to the bit, and every gradient) and BackwardElementwise (per-element
+    /// upstream gradients and summed variance gradients).
+    /// </summary>
+    public static Outputs<T> Of(ReadOnlySpan<T> input, ReadOnlySpan<T> target, ReadOnlySpan<T> variance, ReadOnlySpan<T> outputGradient, GaussianNllOptions options, bool everything = true)
+    {
+        int n = input.Length;
+        var loss = new T[n];
+        var inputGradient = new T[n];
+        var varianceGradient = new T[variance.Length];
+        var bothInputGradient = new T[n];
+        var bothVarianceGradient = new T[variance.Length];
+        var elementwiseInputGradient = new T[n];
+        var elementwiseVarianceGradient = new T[variance.Length];
+        if (everything)
+        {
+            Api<T>.ForwardElementwise(input, target, variance, loss, options);
+            Api<T>.Backward(input, target, variance, inputGradient, varianceGradient, options, T.CreateTruncating(1.25));
+        }
+
+        Api<T>.BackwardElementwise(input, target, variance, outputGradient, elementwiseInputGradient, elementwiseVarianceGradient, options);
+        return new Outputs<T>
+        {
+            Mean = everything ? Api<T>.Forward(input, target, variance, options with { Reduction = Reduction.Mean }) : T.Zero,
+            Sum = everything ? Api<T>.Forward(input, target, variance, options with { Reduction = Reduction.Sum }) : T.Zero,
+            ForwardBackwardLoss = Api<T>.ForwardBackward(input, target, variance, bothInputGradient, bothVarianceGradient, options),
+            Loss = loss,
+            InputGradient = inputGradient,
+            VarianceGradient = varianceGradient,
+            BothInputGradient = bothInputGradient,
+            BothVarianceGradient = bothVarianceGradient,
+            ElementwiseInputGradient = elementwiseInputGradient,
+            ElementwiseVarianceGradient = elementwiseVarianceGradient,
+        };
+    }
+
+    public void CompareBits(Mismatches mismatches, Outputs<T> expected, string what)
+    {
+        mismatches.Bits($"{what} Forward(Mean)", Mean, expected.Mean);
+        mismatches.Bits($"{what} Forward(Sum)", Sum, expected.Sum);
+        mismatches.Bits($"{what} ForwardBackward", ForwardBackwardLoss, expected.ForwardBackwardLoss);
+        mismatches.Bits<T>($"{what} ForwardElementwise", Loss, expected.Loss);
+        mismatches.Bits<T>($"{what} Backward inputGradient", InputGradient, expected.InputGradient);
+        mismatches.Bits<T>($"{what} Backward varianceGradient", VarianceGradient, expected.VarianceGradient);
+        mismatches.Bits<T>($"{what} ForwardBackward inputGradient", BothInputGradient, expected.BothInputGradient);
+        mismatches.Bits<T>($"{what} ForwardBackward varianceGradient", BothVarianceGradient, expected.BothVarianceGradient);
+        mismatches.Bits<T>($"{what} BackwardElementwise inputGradient", ElementwiseInputGradient, expected.ElementwiseInputGradient);
+        mismatches.Bits<T>($"{what} BackwardElementwise varianceGradient", ElementwiseVarianceGradient, expected.ElementwiseVarianceGradient);
+    }
+}
