@@ -58,6 +58,36 @@ public class AccuracyTests
         Assert.True(Math.Abs(mean - (double)term) <= tolerance, $"mean {mean:R}, term {term:R}, tolerance {tolerance:G3}");
     }
 
+    /// <summary>
+    /// The mean is the sum divided by N and rounded once to float, as PyTorch's float mean is: for three elements
+    /// (summed in one float lane on every path, so the sum is a float), Mean = fl(Sum / 3).
+    /// </summary>
+    [Fact]
+    public void Forward_FloatMeanOfThree_IsCorrectlyRoundedQuotientOfSum()
+    {
+        var random = new Random(3);
+        var mean = GaussianNllOptions.Default;
+        var sum = mean with { Reduction = Reduction.Sum };
+        int failures = 0;
+        string first = string.Empty;
+        for (int trial = 0; trial < 500; trial++)
+        {
+            float[] input = [(float)random.NextDouble(), (float)random.NextDouble(), (float)random.NextDouble()];
+            float[] target = [(float)random.NextDouble(), (float)random.NextDouble(), (float)random.NextDouble()];
+            float[] variance = [(float)(0.1 + random.NextDouble()), (float)(0.1 + random.NextDouble()), (float)(0.1 + random.NextDouble())];
+            float total = GaussianNllLoss.Forward(input, target, variance, sum);
+            float expected = (float)((double)total / 3);
+            float actual = GaussianNllLoss.Forward(input, target, variance, mean);
+            if (BitConverter.SingleToInt32Bits(actual) != BitConverter.SingleToInt32Bits(expected))
+            {
+                failures++;
+                first = first.Length > 0 ? first : $"trial {trial}: sum {total:R}, mean {actual:R}, expected {expected:R}";
+            }
+        }
+
+        Assert.True(failures == 0, $"{failures} of 500 means are not fl(sum / 3); first: {first}");
+    }
+
     public static TheoryData<string, VarianceLayout, VarianceParametrization> Layouts()
     {
         var data = new TheoryData<string, VarianceLayout, VarianceParametrization>();

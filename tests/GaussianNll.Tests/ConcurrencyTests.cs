@@ -28,9 +28,10 @@ public class ConcurrencyTests
             Shape.Flat(VarianceLayout.Scalar, 1299),
             new Shape(VarianceLayout.PerRow, 21, 37),
             new Shape(VarianceLayout.PerColumn, 7, 150),
+            new Shape(VarianceLayout.PerColumn, 3, 600), // more than 512 columns: pooled column sums
         };
         var cases = new List<ICase>();
-        for (int i = 0; i < 8; i++)
+        for (int i = 0; i < 10; i++)
         {
             var shape = shapes[i % shapes.Length];
             var options = GaussianNllOptions.Default with
@@ -40,7 +41,7 @@ public class ConcurrencyTests
                 Beta = i % 2 == 0 ? 0 : 0.5,
                 Reduction = i % 3 == 0 ? Reduction.Sum : Reduction.Mean,
             };
-            cases.Add(i < 4 ? new Case<float>(Problem<float>.Create(random, shape, options, 0.02)) : new Case<double>(Problem<double>.Create(random, shape, options, 0.02)));
+            cases.Add(i % 2 == 0 ? new Case<float>(Problem<float>.Create(random, shape, options, 0.02)) : new Case<double>(Problem<double>.Create(random, shape, options, 0.02)));
         }
 
         using var start = new Barrier(Threads);

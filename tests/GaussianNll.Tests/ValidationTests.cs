@@ -285,6 +285,51 @@ public class ValidationTests
         varianceGradient.Should().OnlyContain(x => float.IsFinite(x), "½(1/ε − d²/ε²) is finite in float (about 1.7e38)");
     }
 
+    /// <summary>Inputs may share memory with each other (only outputs must not overlap anything).</summary>
+    [Theory]
+    [InlineData("float")]
+    [InlineData("double")]
+    public void AllMethods_InputsAliasingEachOther_AreAllowedAndCorrect(string type)
+    {
+        if (type == "float")
+        {
+            Aliasing<float>();
+        }
+        else
+        {
+            Aliasing<double>();
+        }
+    }
+
+    private static void Aliasing<T>()
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        // One buffer of positive numbers is the input, the target (shifted by one), the variance and the upstream gradient.
+        var random = new Random(12);
+        var buffer = new T[Length + 1];
+        for (int i = 0; i < buffer.Length; i++)
+        {
+            buffer[i] = T.CreateTruncating(Problem<T>.Uniform(random, 0.25, 3));
+        }
+
+        var values = Numbers.ToDouble<T>(buffer);
+        var shared = buffer.AsSpan(0, Length);
+        var shifted = buffer.AsSpan(1, Length);
+        var options = GaussianNllOptions.Default with { Reduction = Reduction.Sum, Full = true };
+        var reference = Reference.Compute(values.AsSpan(0, Length), values.AsSpan(1, Length), values.AsSpan(0, Length), options, values.AsSpan(0, Length), 0, Api<T>.IsFloat);
+        var plain = Reference.Compute(values.AsSpan(0, Length), values.AsSpan(1, Length), values.AsSpan(0, Length), options, default, 1, Api<T>.IsFloat);
+        double u = Api<T>.UnitRoundoff;
+        var mismatches = new Mismatches();
+
+        Check.ReducedLoss(mismatches, "Forward", Api<T>.Forward(shared, shifted, shared, options), plain, Reduction.Sum, u);
+        var inputGradient = new Guarded<T>(Length);
+        var varianceGradient = new Guarded<T>(Length);
+        Api<T>.BackwardElementwise(shared, shifted, shared, shared, inputGradient.Span, varianceGradient.Span, options);
+        Check.GradientsMatch(mismatches, "BackwardElementwise", inputGradient, varianceGradient, Check.Wanted.Both, reference, u);
+        mismatches.Bits<T>("buffer (unchanged)", buffer, Numbers.Convert<T>(values));
+        mismatches.ThrowIfAny(Api<T>.Name);
+    }
+
     // ---------------------------------------------------------------- negative variance
 
     public static TheoryData<string, Method, VarianceLayout, VarianceParametrization, int> NegativeCases()
@@ -379,7 +424,7 @@ public class ValidationTests
             {
                 foreach (var parametrization in Enum.GetValues<VarianceParametrization>())
                 {
-                    foreach (string where in new[] { "input", "target", "variance" })
+                    foreach (string where in new[] { "input", "target", "variance", "outputGradient" })
                     {
                         data.Add(type, layout, parametrization, where);
                     }
@@ -577,9 +622,12 @@ public class ValidationTests
             var variance = problem.Variance.ToArray();
             int columns = Reference.Columns(layout, shape.Length, shape.VarianceLength);
 
-            // Poison one element (or one variance entry) in the middle; the elements it touches must be NaN, the others not.
+            // Poison one element (or one variance entry) in the middle; the elements it touches must be NaN, the
+            // others not. A NaN upstream gradient only touches BackwardElementwise's gradients.
+            var upstream = problem.OutputGradient.ToArray();
             int position = where == "variance" ? shape.VarianceLength / 2 : (shape.Length / 2) + 1;
-            (where switch { "input" => input, "target" => target, _ => variance })[position] = T.NaN;
+            (where switch { "input" => input, "target" => target, "outputGradient" => upstream, _ => variance })[position] = T.NaN;
+            bool lossTouched = where != "outputGradient";
             bool Touched(int i) => where == "variance" ? Reference.VarianceIndex(layout, i, columns) == position : i == position;
             bool EntryTouched(int k)
             {
@@ -598,38 +646,38 @@ public class ValidationTests
             foreach (var reduction in new[] { Reduction.Mean, Reduction.Sum })
             {
                 T loss = Api<T>.Forward(input, target, variance, options with { Reduction = reduction });
-                mismatches.True(T.IsNaN(loss), $"{at}: Forward({reduction}) = {loss}, expected NaN");
+                mismatches.True(T.IsNaN(loss) == lossTouched, $"{at}: Forward({reduction}) = {loss}");
             }
 
             var destination = new T[shape.Length];
             Api<T>.ForwardElementwise(input, target, variance, destination, options);
             for (int i = 0; i < shape.Length; i++)
             {
-                mismatches.True(T.IsNaN(destination[i]) == Touched(i), $"{at}: loss[{i}] = {destination[i]}");
+                mismatches.True(T.IsNaN(destination[i]) == (lossTouched && Touched(i)), $"{at}: loss[{i}] = {destination[i]}");
             }
 
             var inputGradient = new T[shape.Length];
             var varianceGradient = new T[shape.VarianceLength];
             T both = Api<T>.ForwardBackward(input, target, variance, inputGradient, varianceGradient, options);
-            mismatches.True(T.IsNaN(both), $"{at}: ForwardBackward = {both}, expected NaN");
-            CheckGradients("ForwardBackward");
+            mismatches.True(T.IsNaN(both) == lossTouched, $"{at}: ForwardBackward = {both}");
+            CheckGradients("ForwardBackward", lossTouched);
 
             Api<T>.Backward(input, target, variance, inputGradient, varianceGradient, options, T.One);
-            CheckGradients("Backward");
+            CheckGradients("Backward", lossTouched);
 
-            Api<T>.BackwardElementwise(input, target, variance, problem.OutputGradient, inputGradient, varianceGradient, options);
-            CheckGradients("BackwardElementwise");
+            Api<T>.BackwardElementwise(input, target, variance, upstream, inputGradient, varianceGradient, options);
+            CheckGradients("BackwardElementwise", true);
 
-            void CheckGradients(string method)
+            void CheckGradients(string method, bool touches)
             {
                 for (int i = 0; i < shape.Length; i++)
                 {
-                    mismatches.True(T.IsNaN(inputGradient[i]) == Touched(i), $"{at}: {method} inputGradient[{i}] = {inputGradient[i]}");
+                    mismatches.True(T.IsNaN(inputGradient[i]) == (touches && Touched(i)), $"{at}: {method} inputGradient[{i}] = {inputGradient[i]}");
                 }
 
                 for (int k = 0; k < shape.VarianceLength; k++)
                 {
-                    mismatches.True(T.IsNaN(varianceGradient[k]) == EntryTouched(k), $"{at}: {method} varianceGradient[{k}] = {varianceGradient[k]}");
+                    mismatches.True(T.IsNaN(varianceGradient[k]) == (touches && EntryTouched(k)), $"{at}: {method} varianceGradient[{k}] = {varianceGradient[k]}");
                 }
             }
         }
