@@ -66,11 +66,12 @@ internal static class GaussianNllCore
             Layout = options.VarianceLayout,
         };
 
+        int dop = options.MaxDegreeOfParallelism == -1 ? Environment.ProcessorCount : options.MaxDegreeOfParallelism;
         Sums total = options.Parametrization switch
         {
-            VarianceParametrization.LogVariance => Walk<T, LogVarianceInput>(request, settings),
-            VarianceParametrization.StandardDeviation => Walk<T, StandardDeviationInput>(request, settings),
-            _ => Walk<T, VarianceInput>(request, settings),
+            VarianceParametrization.LogVariance => Walk<T, LogVarianceInput>(request, settings, dop),
+            VarianceParametrization.StandardDeviation => Walk<T, StandardDeviationInput>(request, settings, dop),
+            _ => Walk<T, VarianceInput>(request, settings, dop),
         };
 
         bool rejectsNegative = options.Parametrization != VarianceParametrization.LogVariance;
@@ -213,71 +214,94 @@ internal static class GaussianNllCore
     }
 
     /// <summary>Walks the data of one call chunk by chunk and combines the chunks' partial sums in order.</summary>
-    private static Sums Walk<T, TPar>(scoped in Request<T> request, in KernelSettings<T> settings)
+    private static Sums Walk<T, TPar>(scoped in Request<T> request, in KernelSettings<T> settings, int maxDegreeOfParallelism)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TPar : struct, IParametrization
     {
-        var layout = request.Layout;
-        int length = request.Input.Length;
-        bool perRowOrColumn = layout is VarianceLayout.PerRow or VarianceLayout.PerColumn;
-        int columns = layout switch
-        {
-            VarianceLayout.PerRow => request.Variance.Length == 0 ? 0 : length / request.Variance.Length,
-            VarianceLayout.PerColumn => request.Variance.Length,
-            _ => length,
-        };
-        int units = perRowOrColumn ? (columns == 0 ? (layout == VarianceLayout.PerRow ? request.Variance.Length : 0) : length / columns) : length;
-        int unitsPerChunk = perRowOrColumn ? Math.Max(1, ChunkSize / Math.Max(columns, 1)) : ChunkSize;
+        var shape = new Shape(request.Layout, request.Input.Length, request.Variance.Length);
+        bool perColumnGradient = request.Layout == VarianceLayout.PerColumn && !request.VarianceGradient.IsEmpty;
 
-        bool perColumnGradient = layout == VarianceLayout.PerColumn && !request.VarianceGradient.IsEmpty;
-        double[]? rented = null;
-        Span<double> columnSums = perColumnGradient
-            ? (columns <= StackColumns ? stackalloc double[StackColumns] : (rented = ArrayPool<double>.Shared.Rent(columns))).Slice(0, columns)
-            : default;
-        columnSums.Clear();
-
-        Sums total = default;
-        for (int start = 0; start < units; start += unitsPerChunk)
+        Sums total;
+        if (perColumnGradient)
         {
-            Sums chunk = default;
-            int end = Math.Min(units, start + unitsPerChunk);
-            switch (layout)
-            {
-                case VarianceLayout.Elementwise:
-                case VarianceLayout.Scalar:
-                    RunElements<T, TPar>(request, settings, start, end, ref chunk);
-                    break;
-                case VarianceLayout.PerRow:
-                    RunRows<T, TPar>(request, settings, columns, start, end, ref chunk);
-                    break;
-                default:
-                    RunColumns<T, TPar>(request, settings, columns, units, start, end, columnSums, ref chunk);
-                    break;
-            }
+            // The column sums run across every row, so this layout stays on the calling thread.
+            double[]? rented = null;
+            Span<double> columnSums = shape.Columns <= StackColumns
+                ? stackalloc double[StackColumns]
+                : (rented = ArrayPool<double>.Shared.Rent(shape.Columns));
+            columnSums = columnSums.Slice(0, shape.Columns);
+            columnSums.Clear();
 
-            total.Loss += chunk.Loss;
-            total.VarianceGradient += chunk.VarianceGradient;
-            total.NegativeVariance |= chunk.NegativeVariance;
-        }
-
-        if (layout == VarianceLayout.Scalar && !request.VarianceGradient.IsEmpty)
-        {
-            request.VarianceGradient[0] = T.CreateTruncating(total.VarianceGradient);
-        }
-        else if (perColumnGradient)
-        {
-            for (int j = 0; j < columns; j++)
+            total = WalkSequential<T, TPar>(request, settings, shape, columnSums);
+            for (int j = 0; j < shape.Columns; j++)
             {
                 request.VarianceGradient[j] = T.CreateTruncating(columnSums[j]);
             }
+
+            if (rented is not null)
+            {
+                ArrayPool<double>.Shared.Return(rented);
+            }
+        }
+        else
+        {
+            total = ParallelWalk.ShouldRun(shape, maxDegreeOfParallelism)
+                ? ParallelWalk.Run<T, TPar>(request, settings, shape, maxDegreeOfParallelism)
+                : WalkSequential<T, TPar>(request, settings, shape, default);
         }
 
-        if (rented is not null)
+        if (request.Layout == VarianceLayout.Scalar && !request.VarianceGradient.IsEmpty)
         {
-            ArrayPool<double>.Shared.Return(rented);
+            request.VarianceGradient[0] = T.CreateTruncating(total.VarianceGradient);
         }
 
         return total;
+    }
+
+    private static Sums WalkSequential<T, TPar>(scoped in Request<T> request, in KernelSettings<T> settings, in Shape shape, Span<double> columnSums)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TPar : struct, IParametrization
+    {
+        Sums total = default;
+        for (int chunk = 0; chunk < shape.Chunks; chunk++)
+        {
+            Combine(ref total, RunChunk<T, TPar>(request, settings, shape, chunk, columnSums));
+        }
+
+        return total;
+    }
+
+    /// <summary>Adds a chunk's partial sums to the running total: the one place the chunk order is fixed.</summary>
+    internal static void Combine(ref Sums total, in Sums chunk)
+    {
+        total.Loss += chunk.Loss;
+        total.VarianceGradient += chunk.VarianceGradient;
+        total.NegativeVariance |= chunk.NegativeVariance;
+    }
+
+    /// <summary>Runs chunk <paramref name="chunk"/> of the call and returns its partial sums.</summary>
+    internal static Sums RunChunk<T, TPar>(scoped in Request<T> request, in KernelSettings<T> settings, in Shape shape, int chunk, Span<double> columnSums)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TPar : struct, IParametrization
+    {
+        Sums sums = default;
+        int start = chunk * shape.UnitsPerChunk;
+        int end = Math.Min(shape.Units, start + shape.UnitsPerChunk);
+        switch (request.Layout)
+        {
+            case VarianceLayout.Elementwise:
+            case VarianceLayout.Scalar:
+                RunElements<T, TPar>(request, settings, start, end, ref sums);
+                break;
+            case VarianceLayout.PerRow:
+                RunRows<T, TPar>(request, settings, shape.Columns, start, end, ref sums);
+                break;
+            default:
+                RunColumns<T, TPar>(request, settings, shape.Columns, shape.Units, start, end, columnSums, ref sums);
+                break;
+        }
+
+        return sums;
     }
 
     /// <summary>Elements [start, end) of an elementwise or scalar layout.</summary>
@@ -383,7 +407,7 @@ internal static class GaussianNllCore
         span.IsEmpty ? default : span.Slice(start, count);
 
     /// <summary>The spans of one call.</summary>
-    private ref struct Request<T>
+    internal ref struct Request<T>
     {
         public ReadOnlySpan<T> Input;
         public ReadOnlySpan<T> Target;
