@@ -24,6 +24,15 @@ internal static class GaussianNllCore
     /// <summary>The largest number of columns whose double accumulators go on the stack.</summary>
     private const int StackColumns = 512;
 
+    /// <summary>
+    /// Rows shorter than this are processed in tiles of whole rows, with the variance spread out to one entry per
+    /// element, so that the vector loop runs over the whole tile instead of over a few columns at a time.
+    /// </summary>
+    internal const int ShortRow = 64;
+
+    /// <summary>The most elements in one tile of short rows.</summary>
+    private const int TileSize = 1024;
+
     /// <summary>½·ln(2π), the constant of the full loss.</summary>
     internal const double LogSqrtTwoPi = 0.91893853320467274178032973640561764;
 
@@ -294,10 +303,26 @@ internal static class GaussianNllCore
                 RunElements<T, TPar>(request, settings, start, end, ref sums);
                 break;
             case VarianceLayout.PerRow:
-                RunRows<T, TPar>(request, settings, shape.Columns, start, end, ref sums);
+                if (shape.Columns < ShortRow && shape.Columns > 0)
+                {
+                    RunTiles<T, TPar>(request, settings, shape.Columns, start, end, columnSums, ref sums);
+                }
+                else
+                {
+                    RunRows<T, TPar>(request, settings, shape.Columns, start, end, ref sums);
+                }
+
                 break;
             default:
-                RunColumns<T, TPar>(request, settings, shape.Columns, shape.Units, start, end, columnSums, ref sums);
+                if (shape.Columns < ShortRow)
+                {
+                    RunTiles<T, TPar>(request, settings, shape.Columns, start, end, columnSums, ref sums);
+                }
+                else
+                {
+                    RunColumns<T, TPar>(request, settings, shape.Columns, shape.Units, start, end, columnSums, ref sums);
+                }
+
                 break;
         }
 
@@ -395,6 +420,91 @@ internal static class GaussianNllCore
                 for (int j = 0; j < columns; j++)
                 {
                     columnSums[j] += double.CreateTruncating(request.VarianceGradient[j]);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Rows [start, end) of rows shorter than <see cref="ShortRow"/>, per-row or per-column, in tiles of whole rows.
+    /// Each tile spreads the variance out to one entry per element, runs the elementwise kernel over the tile, and
+    /// folds the per-element variance gradients back onto their entries in double: per row into the caller's
+    /// gradient, per column into <paramref name="columnSums"/>.
+    /// </summary>
+    private static void RunTiles<T, TPar>(
+        scoped in Request<T> request,
+        in KernelSettings<T> settings,
+        int columns,
+        int start,
+        int end,
+        Span<double> columnSums,
+        ref Sums sums)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TPar : struct, IParametrization
+    {
+        bool perRow = request.Layout == VarianceLayout.PerRow;
+        bool wantVarianceGradient = !request.VarianceGradient.IsEmpty;
+        int rowsPerTile = TileSize / columns;
+        Span<T> variance = stackalloc T[TileSize];
+        Span<T> gradient = wantVarianceGradient ? stackalloc T[TileSize] : default;
+        if (!perRow)
+        {
+            // Every tile of a per-column layout meets the same variance.
+            for (int r = 0; r < rowsPerTile; r++)
+            {
+                request.Variance.CopyTo(variance.Slice(r * columns, columns));
+            }
+        }
+
+        for (int row = start; row < end; row += rowsPerTile)
+        {
+            int rows = Math.Min(rowsPerTile, end - row);
+            int offset = row * columns;
+            int length = rows * columns;
+            if (perRow)
+            {
+                for (int r = 0; r < rows; r++)
+                {
+                    variance.Slice(r * columns, columns).Fill(request.Variance[row + r]);
+                }
+            }
+
+            var job = new Job<T>
+            {
+                Input = request.Input.Slice(offset, length),
+                Target = request.Target.Slice(offset, length),
+                Variance = variance.Slice(0, length),
+                OutputGradient = Part(request.OutputGradient, offset, length),
+                Loss = Part(request.Destination, offset, length),
+                InputGradient = Part(request.InputGradient, offset, length),
+                VarianceGradient = wantVarianceGradient ? gradient.Slice(0, length) : default,
+            };
+            LossKernel.Run<T, TPar>(job, settings, ref sums);
+
+            if (!wantVarianceGradient)
+            {
+                continue;
+            }
+
+            for (int r = 0; r < rows; r++)
+            {
+                var rowGradient = gradient.Slice(r * columns, columns);
+                if (perRow)
+                {
+                    double sum = 0;
+                    foreach (var g in rowGradient)
+                    {
+                        sum += double.CreateTruncating(g);
+                    }
+
+                    request.VarianceGradient[row + r] = T.CreateTruncating(sum);
+                }
+                else
+                {
+                    for (int j = 0; j < columns; j++)
+                    {
+                        columnSums[j] += double.CreateTruncating(rowGradient[j]);
+                    }
                 }
             }
         }
