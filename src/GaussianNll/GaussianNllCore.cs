@@ -28,7 +28,11 @@ internal static class GaussianNllCore
     /// Rows shorter than this are processed in tiles of whole rows, with the variance spread out to one entry per
     /// element, so that the vector loop runs over the whole tile instead of over a few columns at a time.
     /// </summary>
-    internal const int ShortRow = 64;
+    /// <remarks>
+    /// A row run on its own pays a fixed cost (constants, the shared variance, the block sums) of the order of a
+    /// hundred vector operations; from 256 columns on that is a small share of the row's work.
+    /// </remarks>
+    internal const int ShortRow = 256;
 
     /// <summary>The most elements in one tile of short rows.</summary>
     private const int TileSize = 1024;
@@ -72,7 +76,7 @@ internal static class GaussianNllCore
             Destination = destination,
             InputGradient = inputGradient,
             VarianceGradient = varianceGradient,
-            Layout = options.VarianceLayout,
+            Layout = EffectiveLayout(options.VarianceLayout, input.Length, variance.Length),
         };
 
         int dop = options.MaxDegreeOfParallelism == -1 ? Environment.ProcessorCount : options.MaxDegreeOfParallelism;
@@ -169,6 +173,17 @@ internal static class GaussianNllCore
             ThrowHelper.ThrowOverlap(nameof(varianceGradient), nameof(inputGradient));
         }
     }
+
+    /// <summary>
+    /// The layout that computes the same thing most directly: one column per row is elementwise, and one column
+    /// shared by every row is a scalar.
+    /// </summary>
+    private static VarianceLayout EffectiveLayout(VarianceLayout layout, int inputLength, int varianceLength) => layout switch
+    {
+        VarianceLayout.PerRow when inputLength > 0 && varianceLength == inputLength => VarianceLayout.Elementwise,
+        VarianceLayout.PerColumn when varianceLength == 1 => VarianceLayout.Scalar,
+        _ => layout,
+    };
 
     /// <summary>Whether <paramref name="varianceLength"/> entries fit <paramref name="inputLength"/> elements in a layout.</summary>
     internal static bool VarianceFits(int varianceLength, int inputLength, VarianceLayout layout) => layout switch
@@ -486,25 +501,19 @@ internal static class GaussianNllCore
                 continue;
             }
 
-            for (int r = 0; r < rows; r++)
+            if (perRow)
             {
-                var rowGradient = gradient.Slice(r * columns, columns);
-                if (perRow)
+                for (int r = 0; r < rows; r++)
                 {
-                    double sum = 0;
-                    foreach (var g in rowGradient)
-                    {
-                        sum += double.CreateTruncating(g);
-                    }
-
-                    request.VarianceGradient[row + r] = T.CreateTruncating(sum);
+                    request.VarianceGradient[row + r] = T.CreateTruncating(SpanMath.SumToDouble<T>(gradient.Slice(r * columns, columns)));
                 }
-                else
+            }
+            else
+            {
+                SpanMath.FoldRowsPairwise(gradient, rows, columns);
+                for (int j = 0; j < columns; j++)
                 {
-                    for (int j = 0; j < columns; j++)
-                    {
-                        columnSums[j] += double.CreateTruncating(rowGradient[j]);
-                    }
+                    columnSums[j] += double.CreateTruncating(gradient[j]);
                 }
             }
         }
