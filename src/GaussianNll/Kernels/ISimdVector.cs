@@ -38,11 +38,32 @@ internal interface ISimdVector<TSelf, T>
 
     static abstract TSelf operator /(TSelf left, TSelf right);
 
-    /// <summary>The natural logarithm of each lane.</summary>
-    static abstract TSelf Log(TSelf x);
+    /// <summary><c>a·b + c</c>, fused where the hardware can (one rounding), else multiplied then added.</summary>
+    static abstract TSelf MultiplyAdd(TSelf a, TSelf b, TSelf c);
 
-    /// <summary>e raised to each lane.</summary>
-    static abstract TSelf Exp(TSelf x);
+    /// <summary>
+    /// <c>1/x</c> to within an ulp: exact division, or a hardware estimate refined by Newton steps where that is
+    /// faster. <c>1/∞ = 0</c> and NaN stays NaN.
+    /// </summary>
+    static abstract TSelf Reciprocal(TSelf x);
+
+    /// <summary><c>floor(log2 x)</c> as a floating-point number, for finite <c>x &gt; 0</c> (subnormals included).</summary>
+    static abstract TSelf Exponent(TSelf x);
+
+    /// <summary>The significand of finite <c>x &gt; 0</c>, scaled into [1, 2): <c>x = Mantissa(x)·2^Exponent(x)</c>.</summary>
+    static abstract TSelf Mantissa(TSelf x);
+
+    /// <summary>Each lane rounded to the nearest integer, ties to even.</summary>
+    static abstract TSelf Round(TSelf x);
+
+    /// <summary>
+    /// <c>x·2^n</c> for integral <c>n</c> with |n| ≤ 2·(the exponent range), over- and underflowing as a
+    /// multiplication would (a portable width may flush results below the normal range to zero).
+    /// </summary>
+    static abstract TSelf ScaleByPowerOfTwo(TSelf x, TSelf n);
+
+    /// <summary>Lane by lane, <paramref name="whenSet"/> where <paramref name="mask"/> is set, else <paramref name="whenClear"/>.</summary>
+    static abstract TSelf ConditionalSelect(TSelf mask, TSelf whenSet, TSelf whenClear);
 
     /// <summary><c>x &lt; bound ? bound : x</c> lane by lane: a lower clamp that keeps NaN, as PyTorch's clamp does.</summary>
     static abstract TSelf ClampBelow(TSelf x, TSelf bound);

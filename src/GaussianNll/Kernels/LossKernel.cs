@@ -92,7 +92,7 @@ internal static class LossKernel
             shared = TPar.Prepare<T, TVector>(p, k);
             if (hasBeta)
             {
-                sharedWeight = TVector.Exp(k.Beta * shared.LogVariance);
+                sharedWeight = FastMath.Exp<T, TVector>(k.Beta * shared.LogVariance);
             }
 
             if (TPar.RejectsNegative)
@@ -128,7 +128,7 @@ internal static class LossKernel
                     }
 
                     prepared = TPar.Prepare<T, TVector>(p, k);
-                    weight = hasBeta ? TVector.Exp(k.Beta * prepared.LogVariance) : k.One;
+                    weight = hasBeta ? FastMath.Exp<T, TVector>(k.Beta * prepared.LogVariance) : k.One;
                 }
 
                 var r = d * prepared.InverseVariance;
@@ -136,7 +136,7 @@ internal static class LossKernel
 
                 if (needLoss)
                 {
-                    var elementLoss = (k.Half * (prepared.LogVariance + q)) + k.Constant;
+                    var elementLoss = TVector.MultiplyAdd(k.Half, prepared.LogVariance + q, k.Constant);
                     if (hasBeta)
                     {
                         elementLoss *= weight;
