@@ -120,9 +120,10 @@ internal static class GaussianNllCore
         scoped Span<T> varianceGradient = default)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        if (typeof(T) == typeof(float) && options.Epsilon < 1.0 / float.MaxValue)
+        // A normal ε keeps v normal, which the kernel's logarithm needs, and 1/v finite.
+        if (typeof(T) == typeof(float) && options.Epsilon < Kernels.BitMath.SingleMinNormal)
         {
-            ThrowHelper.ThrowEpsilonTooSmall(options.Epsilon, "float", 1.0 / float.MaxValue);
+            ThrowHelper.ThrowEpsilonTooSmall(options.Epsilon, "float", Kernels.BitMath.SingleMinNormal);
         }
 
         if (target.Length != input.Length)

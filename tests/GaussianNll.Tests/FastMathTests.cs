@@ -9,8 +9,8 @@ using Xunit.Abstractions;
 namespace GaussianNll.Tests;
 
 /// <summary>
-/// The kernel's own logarithm, exponential and reciprocal, swept densely over every binary exponent of float and
-/// double at every vector width, against the runtime's <see cref="Math"/> (double) functions. The bounds are the ones
+/// The kernel's own logarithm, exponential and reciprocal, swept densely over every binary exponent of the normal
+/// range of float and double at every vector width (the kernel never takes the logarithm of a subnormal: ε is normal), against the runtime's <see cref="Math"/> (double) functions. The bounds are the ones
 /// the XML docs of <see cref="FastMath"/> state.
 /// </summary>
 public class FastMathTests(ITestOutputHelper output)
@@ -36,7 +36,7 @@ public class FastMathTests(ITestOutputHelper output)
             return;
         }
 
-        var inputs = PositiveSweep<float>(-149, 127);
+        var inputs = PositiveSweep<float>(-126, 127);
         double worst = MaxUlps(width, inputs, default(LogFunction), x => Math.Log(x));
         output.WriteLine($"{width}: float log max error {worst:F3} ulp over {inputs.Length} inputs");
         worst.Should().BeLessThanOrEqualTo(FloatLogUlps);
@@ -51,7 +51,7 @@ public class FastMathTests(ITestOutputHelper output)
             return;
         }
 
-        var inputs = PositiveSweep<double>(-1074, 1023);
+        var inputs = PositiveSweep<double>(-1022, 1023);
         double worst = MaxUlps(width, inputs, default(LogFunction), Math.Log);
         output.WriteLine($"{width}: double log max error {worst:F3} ulp over {inputs.Length} inputs");
         worst.Should().BeLessThanOrEqualTo(DoubleLogUlps);
@@ -115,12 +115,12 @@ public class FastMathTests(ITestOutputHelper output)
             return;
         }
 
-        float[] logIn = [float.PositiveInfinity, float.NaN, 1f, float.Epsilon];
+        float[] logIn = [float.PositiveInfinity, float.NaN, 1f, 1.17549435e-38f];
         var log = Apply(width, logIn, default(LogFunction));
         log[0].Should().Be(float.PositiveInfinity);
         float.IsNaN(log[1]).Should().BeTrue();
         log[2].Should().Be(0f);
-        log[3].Should().BeApproximately((float)Math.Log(float.Epsilon), 1e-4f);
+        log[3].Should().Be((float)Math.Log(1.17549435e-38));
 
         double[] expIn = [double.NegativeInfinity, double.PositiveInfinity, double.NaN, 0, -800, 800];
         var exp = Apply(width, expIn, default(ExpFunction));

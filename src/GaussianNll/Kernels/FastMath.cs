@@ -20,7 +20,7 @@ namespace GaussianNll.Kernels;
 /// </remarks>
 internal static class FastMath
 {
-    /// <summary>The natural logarithm of <paramref name="x"/> &gt; 0 (subnormals included); +∞ and NaN pass through.</summary>
+    /// <summary>The natural logarithm of normal <paramref name="x"/> &gt; 0; +∞ and NaN pass through.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TVector Log<T, TVector>(TVector x)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -29,14 +29,9 @@ internal static class FastMath
         var one = TVector.Create(T.One);
         var half = TVector.Create(T.CreateTruncating(0.5));
 
-        var k = TVector.Exponent(x);
-        var m = TVector.Mantissa(x);
-        var high = TVector.LessThan(TVector.Create(T.CreateTruncating(1.41421356237309504880)), m);
-        m = TVector.ConditionalSelect(high, m * half, m);
-        k = TVector.ConditionalSelect(high, k + one, k);
-
+        TVector.Decompose(x, out var k, out var m);
         var f = m - one;
-        var s = f * TVector.Reciprocal(f + TVector.Create(T.CreateTruncating(2.0)));
+        var s = f * TVector.ReciprocalOfNormal(f + TVector.Create(T.CreateTruncating(2.0)));
         var z = s * s;
         TVector r;
         TVector ln2High;

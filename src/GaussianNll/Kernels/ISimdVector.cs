@@ -47,11 +47,24 @@ internal interface ISimdVector<TSelf, T>
     /// </summary>
     static abstract TSelf Reciprocal(TSelf x);
 
-    /// <summary><c>floor(log2 x)</c> as a floating-point number, for finite <c>x &gt; 0</c> (subnormals included).</summary>
-    static abstract TSelf Exponent(TSelf x);
+    /// <summary><see cref="Reciprocal"/> for finite, normal, non-zero <paramref name="x"/> only (no check for ∞).</summary>
+    static abstract TSelf ReciprocalOfNormal(TSelf x);
 
-    /// <summary>The significand of finite <c>x &gt; 0</c>, scaled into [1, 2): <c>x = Mantissa(x)·2^Exponent(x)</c>.</summary>
-    static abstract TSelf Mantissa(TSelf x);
+    /// <summary>
+    /// Splits finite, normal <c>x &gt; 0</c> into <c>x = significand·2^exponent</c> with the exponent integral and the
+    /// significand in [√½, √2) (a rounding may put it a hair outside). Some widths also handle subnormals; callers
+    /// must not rely on it.
+    /// </summary>
+    static abstract void Decompose(TSelf x, out TSelf exponent, out TSelf significand);
+
+    /// <summary>
+    /// Folds <paramref name="value"/> into a running minimum that ignores NaN: start from zero, and
+    /// <see cref="HasNegative"/> then tells whether any value was below zero.
+    /// </summary>
+    static abstract TSelf TrackNegative(TSelf tracker, TSelf value);
+
+    /// <summary>Whether a tracker built by <see cref="TrackNegative"/> saw a value below zero.</summary>
+    static abstract bool HasNegative(TSelf tracker);
 
     /// <summary>Each lane rounded to the nearest integer, ties to even.</summary>
     static abstract TSelf Round(TSelf x);
@@ -70,12 +83,6 @@ internal interface ISimdVector<TSelf, T>
 
     /// <summary>A mask of the lanes where <c>x &lt; y</c> (false where either is NaN).</summary>
     static abstract TSelf LessThan(TSelf x, TSelf y);
-
-    /// <summary>The lane-wise union of two masks.</summary>
-    static abstract TSelf Or(TSelf left, TSelf right);
-
-    /// <summary>Whether any lane of a mask is set.</summary>
-    static abstract bool AnySet(TSelf mask);
 
     /// <summary>The sum of the lanes, added in a fixed order.</summary>
     static abstract T Sum(TSelf value);

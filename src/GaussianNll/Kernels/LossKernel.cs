@@ -97,7 +97,7 @@ internal static class LossKernel
 
             if (TPar.RejectsNegative)
             {
-                negative = TVector.LessThan(p, k.Zero);
+                negative = TVector.TrackNegative(negative, p);
             }
         }
 
@@ -124,7 +124,7 @@ internal static class LossKernel
                     var p = TVector.Load(in variance, i);
                     if (TPar.RejectsNegative)
                     {
-                        negative = TVector.Or(negative, TVector.LessThan(p, k.Zero));
+                        negative = TVector.TrackNegative(negative, p);
                     }
 
                     prepared = TPar.Prepare<T, TVector>(p, k);
@@ -193,6 +193,6 @@ internal static class LossKernel
             }
         }
 
-        sums.NegativeVariance |= TVector.AnySet(negative);
+        sums.NegativeVariance |= TVector.HasNegative(negative);
     }
 }

@@ -44,10 +44,28 @@ internal readonly struct Scalar<T>(T value) : ISimdVector<Scalar<T>, T>
     public static Scalar<T> Reciprocal(Scalar<T> x) => new(T.One / x._value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Scalar<T> Exponent(Scalar<T> x) => new(T.CreateTruncating(T.ILogB(x._value)));
+    public static Scalar<T> ReciprocalOfNormal(Scalar<T> x) => new(T.One / x._value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Scalar<T> Mantissa(Scalar<T> x) => new(T.ScaleB(x._value, -T.ILogB(x._value)));
+    public static void Decompose(Scalar<T> x, out Scalar<T> exponent, out Scalar<T> significand)
+    {
+        int k = T.ILogB(x._value);
+        var m = T.ScaleB(x._value, -k);
+        if (m > T.CreateTruncating(1.41421356237309504880))
+        {
+            m = T.ScaleB(m, -1);
+            k++;
+        }
+
+        exponent = new(T.CreateTruncating(k));
+        significand = new(m);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Scalar<T> TrackNegative(Scalar<T> tracker, Scalar<T> value) => value._value < tracker._value ? value : tracker;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool HasNegative(Scalar<T> tracker) => tracker._value < T.Zero;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar<T> Round(Scalar<T> x) => new(T.Round(x._value));
@@ -64,12 +82,6 @@ internal readonly struct Scalar<T>(T value) : ISimdVector<Scalar<T>, T>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar<T> LessThan(Scalar<T> x, Scalar<T> y) => new(x._value < y._value ? T.AllBitsSet : T.Zero);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Scalar<T> Or(Scalar<T> left, Scalar<T> right) => new(left._value | right._value);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool AnySet(Scalar<T> mask) => !T.IsZero(mask._value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Sum(Scalar<T> value) => value._value;

@@ -47,46 +47,67 @@ internal readonly struct Vec128<T>(Vector128<T> value) : ISimdVector<Vec128<T>, 
     public static Vec128<T> Reciprocal(Vec128<T> x) => new(Vector128<T>.One / x._value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vec128<T> Exponent(Vec128<T> x)
+    public static Vec128<T> ReciprocalOfNormal(Vec128<T> x) => new(Vector128<T>.One / x._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Decompose(Vec128<T> x, out Vec128<T> exponent, out Vec128<T> significand)
+    {
+        var k = Exponent(x._value);
+        var m = Mantissa(x._value);
+        var one = Vector128<T>.One;
+        var high = Vector128.LessThan(Vector128.Create(T.CreateTruncating(1.41421356237309504880)), m);
+        exponent = new(Vector128.ConditionalSelect(high, k + one, k));
+        significand = new(Vector128.ConditionalSelect(high, m * Vector128.Create(T.CreateTruncating(0.5)), m));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vec128<T> TrackNegative(Vec128<T> tracker, Vec128<T> value) =>
+        new(Vector128.ConditionalSelect(Vector128.LessThan(value._value, tracker._value), value._value, tracker._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool HasNegative(Vec128<T> tracker) => Vector128.LessThanAny(tracker._value, Vector128<T>.Zero);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<T> Exponent(Vector128<T> x)
     {
         // Subnormals are first scaled into the normal range, and the scale taken off the exponent.
         if (typeof(T) == typeof(float))
         {
-            var v = x._value.AsSingle();
+            var v = x.AsSingle();
             var subnormal = Vector128.LessThan(v, Vector128.Create(BitMath.SingleMinNormal));
             v = Vector128.ConditionalSelect(subnormal, v * BitMath.SingleSubnormalScale, v);
             var field = Vector128.ConvertToSingle(Vector128.ShiftRightLogical(v.AsInt32(), 23));
             var bias = Vector128.ConditionalSelect(subnormal, Vector128.Create(127f + BitMath.SingleSubnormalShift), Vector128.Create(127f));
-            return new((field - bias).As<float, T>());
+            return (field - bias).As<float, T>();
         }
         else
         {
-            var v = x._value.AsDouble();
+            var v = x.AsDouble();
             var subnormal = Vector128.LessThan(v, Vector128.Create(BitMath.DoubleMinNormal));
             v = Vector128.ConditionalSelect(subnormal, v * BitMath.DoubleSubnormalScale, v);
             var field = Vector128.ShiftRightLogical(v.AsInt64(), 52);
             var fieldAsDouble = (field | Vector128.Create(BitMath.DoubleMagicBits)).AsDouble() - Vector128.Create(BitMath.DoubleMagic);
             var bias = Vector128.ConditionalSelect(subnormal, Vector128.Create(1023.0 + BitMath.DoubleSubnormalShift), Vector128.Create(1023.0));
-            return new((fieldAsDouble - bias).As<double, T>());
+            return (fieldAsDouble - bias).As<double, T>();
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vec128<T> Mantissa(Vec128<T> x)
+    private static Vector128<T> Mantissa(Vector128<T> x)
     {
         if (typeof(T) == typeof(float))
         {
-            var v = x._value.AsSingle();
+            var v = x.AsSingle();
             v = Vector128.ConditionalSelect(Vector128.LessThan(v, Vector128.Create(BitMath.SingleMinNormal)), v * BitMath.SingleSubnormalScale, v);
             var bits = (v.AsInt32() & Vector128.Create(BitMath.SingleFractionMask)) | Vector128.Create(BitMath.SingleOneBits);
-            return new(bits.AsSingle().As<float, T>());
+            return bits.AsSingle().As<float, T>();
         }
         else
         {
-            var v = x._value.AsDouble();
+            var v = x.AsDouble();
             v = Vector128.ConditionalSelect(Vector128.LessThan(v, Vector128.Create(BitMath.DoubleMinNormal)), v * BitMath.DoubleSubnormalScale, v);
             var bits = (v.AsInt64() & Vector128.Create(BitMath.DoubleFractionMask)) | Vector128.Create(BitMath.DoubleOneBits);
-            return new(bits.AsDouble().As<double, T>());
+            return bits.AsDouble().As<double, T>();
         }
     }
 
@@ -116,12 +137,6 @@ internal readonly struct Vec128<T>(Vector128<T> value) : ISimdVector<Vec128<T>, 
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vec128<T> LessThan(Vec128<T> x, Vec128<T> y) => new(Vector128.LessThan(x._value, y._value));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vec128<T> Or(Vec128<T> left, Vec128<T> right) => new(left._value | right._value);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool AnySet(Vec128<T> mask) => mask._value.ExtractMostSignificantBits() != 0;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Sum(Vec128<T> value) => Vector128.Sum(value._value);

@@ -47,46 +47,67 @@ internal readonly struct Vec256<T>(Vector256<T> value) : ISimdVector<Vec256<T>, 
     public static Vec256<T> Reciprocal(Vec256<T> x) => new(Vector256<T>.One / x._value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vec256<T> Exponent(Vec256<T> x)
+    public static Vec256<T> ReciprocalOfNormal(Vec256<T> x) => new(Vector256<T>.One / x._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Decompose(Vec256<T> x, out Vec256<T> exponent, out Vec256<T> significand)
+    {
+        var k = Exponent(x._value);
+        var m = Mantissa(x._value);
+        var one = Vector256<T>.One;
+        var high = Vector256.LessThan(Vector256.Create(T.CreateTruncating(1.41421356237309504880)), m);
+        exponent = new(Vector256.ConditionalSelect(high, k + one, k));
+        significand = new(Vector256.ConditionalSelect(high, m * Vector256.Create(T.CreateTruncating(0.5)), m));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vec256<T> TrackNegative(Vec256<T> tracker, Vec256<T> value) =>
+        new(Vector256.ConditionalSelect(Vector256.LessThan(value._value, tracker._value), value._value, tracker._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool HasNegative(Vec256<T> tracker) => Vector256.LessThanAny(tracker._value, Vector256<T>.Zero);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<T> Exponent(Vector256<T> x)
     {
         // Subnormals are first scaled into the normal range, and the scale taken off the exponent.
         if (typeof(T) == typeof(float))
         {
-            var v = x._value.AsSingle();
+            var v = x.AsSingle();
             var subnormal = Vector256.LessThan(v, Vector256.Create(BitMath.SingleMinNormal));
             v = Vector256.ConditionalSelect(subnormal, v * BitMath.SingleSubnormalScale, v);
             var field = Vector256.ConvertToSingle(Vector256.ShiftRightLogical(v.AsInt32(), 23));
             var bias = Vector256.ConditionalSelect(subnormal, Vector256.Create(127f + BitMath.SingleSubnormalShift), Vector256.Create(127f));
-            return new((field - bias).As<float, T>());
+            return (field - bias).As<float, T>();
         }
         else
         {
-            var v = x._value.AsDouble();
+            var v = x.AsDouble();
             var subnormal = Vector256.LessThan(v, Vector256.Create(BitMath.DoubleMinNormal));
             v = Vector256.ConditionalSelect(subnormal, v * BitMath.DoubleSubnormalScale, v);
             var field = Vector256.ShiftRightLogical(v.AsInt64(), 52);
             var fieldAsDouble = (field | Vector256.Create(BitMath.DoubleMagicBits)).AsDouble() - Vector256.Create(BitMath.DoubleMagic);
             var bias = Vector256.ConditionalSelect(subnormal, Vector256.Create(1023.0 + BitMath.DoubleSubnormalShift), Vector256.Create(1023.0));
-            return new((fieldAsDouble - bias).As<double, T>());
+            return (fieldAsDouble - bias).As<double, T>();
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vec256<T> Mantissa(Vec256<T> x)
+    private static Vector256<T> Mantissa(Vector256<T> x)
     {
         if (typeof(T) == typeof(float))
         {
-            var v = x._value.AsSingle();
+            var v = x.AsSingle();
             v = Vector256.ConditionalSelect(Vector256.LessThan(v, Vector256.Create(BitMath.SingleMinNormal)), v * BitMath.SingleSubnormalScale, v);
             var bits = (v.AsInt32() & Vector256.Create(BitMath.SingleFractionMask)) | Vector256.Create(BitMath.SingleOneBits);
-            return new(bits.AsSingle().As<float, T>());
+            return bits.AsSingle().As<float, T>();
         }
         else
         {
-            var v = x._value.AsDouble();
+            var v = x.AsDouble();
             v = Vector256.ConditionalSelect(Vector256.LessThan(v, Vector256.Create(BitMath.DoubleMinNormal)), v * BitMath.DoubleSubnormalScale, v);
             var bits = (v.AsInt64() & Vector256.Create(BitMath.DoubleFractionMask)) | Vector256.Create(BitMath.DoubleOneBits);
-            return new(bits.AsDouble().As<double, T>());
+            return bits.AsDouble().As<double, T>();
         }
     }
 
@@ -116,12 +137,6 @@ internal readonly struct Vec256<T>(Vector256<T> value) : ISimdVector<Vec256<T>, 
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vec256<T> LessThan(Vec256<T> x, Vec256<T> y) => new(Vector256.LessThan(x._value, y._value));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vec256<T> Or(Vec256<T> left, Vec256<T> right) => new(left._value | right._value);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool AnySet(Vec256<T> mask) => mask._value.ExtractMostSignificantBits() != 0;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Sum(Vec256<T> value) => Vector256.Sum(value._value);
