@@ -60,7 +60,7 @@ internal static class GaussianNllCore
         var settings = new KernelSettings<T>
         {
             Epsilon = T.CreateTruncating(options.Epsilon),
-            LogEpsilon = T.CreateTruncating(Math.Log(options.Epsilon)),
+            LogEpsilon = T.CreateTruncating(options.LogEpsilon),
             Constant = options.Full ? T.CreateTruncating(LogSqrtTwoPi) : T.Zero,
             Beta = T.CreateTruncating(options.Beta),
             Scale = T.CreateTruncating(scale),

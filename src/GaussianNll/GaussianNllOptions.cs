@@ -53,10 +53,17 @@ public sealed record GaussianNllOptions
     public double Epsilon
     {
         get;
-        init => field = double.IsFinite(value) && value >= SmallestNormalDouble
-            ? value
-            : throw new ArgumentOutOfRangeException(nameof(Epsilon), value, "Epsilon must be finite and at least 2.2250738585072014e-308, the smallest normal double.");
+        init
+        {
+            field = double.IsFinite(value) && value >= SmallestNormalDouble
+                ? value
+                : throw new ArgumentOutOfRangeException(nameof(Epsilon), value, "Epsilon must be finite and at least 2.2250738585072014e-308, the smallest normal double.");
+            LogEpsilon = Math.Log(value);
+        }
     } = DefaultEpsilon;
+
+    /// <summary>ln ε, the clamp of the log-variance, computed once rather than on every call.</summary>
+    internal double LogEpsilon { get; private init; } = Math.Log(DefaultEpsilon);
 
     /// <summary>How the variance span lines up with the input. Default: <see cref="VarianceLayout.Elementwise"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is not a defined <see cref="GaussianNll.VarianceLayout"/>.</exception>
