@@ -52,7 +52,7 @@ internal readonly struct VarianceInput : IParametrization
         where TVector : struct, ISimdVector<TVector, T>
     {
         var v = TVector.ClampBelow(p, constants.Epsilon);
-        return new Prepared<TVector> { LogVariance = TVector.Log(v), InverseVariance = constants.One / v, Chain = constants.Half };
+        return new Prepared<TVector> { LogVariance = FastMath.Log<T, TVector>(v), InverseVariance = TVector.Reciprocal(v), Chain = constants.Half };
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -73,7 +73,7 @@ internal readonly struct StandardDeviationInput : IParametrization
         where TVector : struct, ISimdVector<TVector, T>
     {
         var v = TVector.ClampBelow(p * p, constants.Epsilon);
-        return new Prepared<TVector> { LogVariance = TVector.Log(v), InverseVariance = constants.One / v, Chain = p };
+        return new Prepared<TVector> { LogVariance = FastMath.Log<T, TVector>(v), InverseVariance = TVector.Reciprocal(v), Chain = p };
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -97,7 +97,7 @@ internal readonly struct LogVarianceInput : IParametrization
         where TVector : struct, ISimdVector<TVector, T>
     {
         var s = TVector.ClampBelow(p, constants.LogEpsilon);
-        return new Prepared<TVector> { LogVariance = s, InverseVariance = TVector.Exp(constants.Zero - s), Chain = constants.Half };
+        return new Prepared<TVector> { LogVariance = s, InverseVariance = FastMath.Exp<T, TVector>(constants.Zero - s), Chain = constants.Half };
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
