@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using BenchmarkDotNet.Running;
 using GaussianNll.Benchmarks;
 
@@ -24,4 +25,17 @@ for (int i = 0; i < args.Length; i++)
     }
 }
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run([.. rest]);
+var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run([.. rest]);
+
+// BenchmarkDotNet exits with 0 even when a benchmark failed, e.g. when a GlobalSetup's verification threw; a CI
+// dry run must not pass then.
+var failed = summaries
+    .SelectMany(s => s.Reports.Where(r => !r.Success).Select(r => r.BenchmarkCase.DisplayInfo)
+        .Concat(s.HasCriticalValidationErrors ? [s.Title + ": critical validation errors"] : []))
+    .ToList();
+foreach (string name in failed)
+{
+    Console.Error.WriteLine($"FAILED: {name}");
+}
+
+return failed.Count == 0 ? 0 : 1;
