@@ -41,6 +41,9 @@ internal interface ISimdVector<TSelf, T>
     /// <summary><c>a·b + c</c>, fused where the hardware can (one rounding), else multiplied then added.</summary>
     static abstract TSelf MultiplyAdd(TSelf a, TSelf b, TSelf c);
 
+    /// <summary><c>c − a·b</c>, fused where the hardware can.</summary>
+    static abstract TSelf NegatedMultiplyAdd(TSelf a, TSelf b, TSelf c);
+
     /// <summary>
     /// <c>1/x</c> to within an ulp: exact division, or a hardware estimate refined by Newton steps where that is
     /// faster. <c>1/∞ = 0</c> and NaN stays NaN.

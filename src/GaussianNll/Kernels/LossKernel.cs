@@ -165,7 +165,7 @@ internal static class LossKernel
 
                     if (wantVarianceGradient)
                     {
-                        var g = TPar.Gradient<T, TVector>(prepared, r, q, k) * scale;
+                        var g = TPar.Gradient<T, TVector>(prepared, r, q, scale, k);
                         if (broadcast)
                         {
                             varianceGradientSum += g;

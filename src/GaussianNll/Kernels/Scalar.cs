@@ -41,6 +41,9 @@ internal readonly struct Scalar<T>(T value) : ISimdVector<Scalar<T>, T>
     public static Scalar<T> MultiplyAdd(Scalar<T> a, Scalar<T> b, Scalar<T> c) => new(T.FusedMultiplyAdd(a._value, b._value, c._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Scalar<T> NegatedMultiplyAdd(Scalar<T> a, Scalar<T> b, Scalar<T> c) => new(T.FusedMultiplyAdd(-a._value, b._value, c._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar<T> Reciprocal(Scalar<T> x) => new(T.One / x._value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -44,6 +44,9 @@ internal readonly struct Vec128<T>(Vector128<T> value) : ISimdVector<Vec128<T>, 
         : new(Vector128.FusedMultiplyAdd(a._value.AsDouble(), b._value.AsDouble(), c._value.AsDouble()).As<double, T>());
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vec128<T> NegatedMultiplyAdd(Vec128<T> a, Vec128<T> b, Vec128<T> c) => MultiplyAdd(new(-a._value), b, c);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vec128<T> Reciprocal(Vec128<T> x) => new(Vector128<T>.One / x._value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -44,6 +44,9 @@ internal readonly struct Vec256<T>(Vector256<T> value) : ISimdVector<Vec256<T>, 
         : new(Vector256.FusedMultiplyAdd(a._value.AsDouble(), b._value.AsDouble(), c._value.AsDouble()).As<double, T>());
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vec256<T> NegatedMultiplyAdd(Vec256<T> a, Vec256<T> b, Vec256<T> c) => MultiplyAdd(new(-a._value), b, c);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vec256<T> Reciprocal(Vec256<T> x) => new(Vector256<T>.One / x._value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
