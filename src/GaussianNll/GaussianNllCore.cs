@@ -24,6 +24,19 @@ internal static class GaussianNllCore
     /// <summary>The largest number of columns whose double accumulators go on the stack.</summary>
     private const int StackColumns = 512;
 
+    /// <summary>
+    /// Rows shorter than this are processed in tiles of whole rows, with the variance spread out to one entry per
+    /// element, so that the vector loop runs over the whole tile instead of over a few columns at a time.
+    /// </summary>
+    /// <remarks>
+    /// A row run on its own pays a fixed cost (constants, the shared variance, the block sums) of the order of a
+    /// hundred vector operations; from 256 columns on that is a small share of the row's work.
+    /// </remarks>
+    internal const int ShortRow = 256;
+
+    /// <summary>The most elements in one tile of short rows.</summary>
+    private const int TileSize = 1024;
+
     /// <summary>½·ln(2π), the constant of the full loss.</summary>
     internal const double LogSqrtTwoPi = 0.91893853320467274178032973640561764;
 
@@ -47,7 +60,7 @@ internal static class GaussianNllCore
         var settings = new KernelSettings<T>
         {
             Epsilon = T.CreateTruncating(options.Epsilon),
-            LogEpsilon = T.CreateTruncating(Math.Log(options.Epsilon)),
+            LogEpsilon = T.CreateTruncating(options.LogEpsilon),
             Constant = options.Full ? T.CreateTruncating(LogSqrtTwoPi) : T.Zero,
             Beta = T.CreateTruncating(options.Beta),
             Scale = T.CreateTruncating(scale),
@@ -63,14 +76,15 @@ internal static class GaussianNllCore
             Destination = destination,
             InputGradient = inputGradient,
             VarianceGradient = varianceGradient,
-            Layout = options.VarianceLayout,
+            Layout = EffectiveLayout(options.VarianceLayout, input.Length, variance.Length),
         };
 
+        int dop = options.MaxDegreeOfParallelism == -1 ? Environment.ProcessorCount : options.MaxDegreeOfParallelism;
         Sums total = options.Parametrization switch
         {
-            VarianceParametrization.LogVariance => Walk<T, LogVarianceInput>(request, settings),
-            VarianceParametrization.StandardDeviation => Walk<T, StandardDeviationInput>(request, settings),
-            _ => Walk<T, VarianceInput>(request, settings),
+            VarianceParametrization.LogVariance => Walk<T, LogVarianceInput>(request, settings, dop),
+            VarianceParametrization.StandardDeviation => Walk<T, StandardDeviationInput>(request, settings, dop),
+            _ => Walk<T, VarianceInput>(request, settings, dop),
         };
 
         bool rejectsNegative = options.Parametrization != VarianceParametrization.LogVariance;
@@ -106,9 +120,10 @@ internal static class GaussianNllCore
         scoped Span<T> varianceGradient = default)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        if (typeof(T) == typeof(float) && options.Epsilon < 1.0 / float.MaxValue)
+        // A normal ε keeps v normal, which the kernel's logarithm needs, and 1/v finite.
+        if (typeof(T) == typeof(float) && options.Epsilon < Kernels.BitMath.SingleMinNormal)
         {
-            ThrowHelper.ThrowEpsilonTooSmall(options.Epsilon, "float", 1.0 / float.MaxValue);
+            ThrowHelper.ThrowEpsilonTooSmall(options.Epsilon, "float", Kernels.BitMath.SingleMinNormal);
         }
 
         if (target.Length != input.Length)
@@ -159,6 +174,17 @@ internal static class GaussianNllCore
             ThrowHelper.ThrowOverlap(nameof(varianceGradient), nameof(inputGradient));
         }
     }
+
+    /// <summary>
+    /// The layout that computes the same thing most directly: one column per row is elementwise, and one column
+    /// shared by every row is a scalar.
+    /// </summary>
+    private static VarianceLayout EffectiveLayout(VarianceLayout layout, int inputLength, int varianceLength) => layout switch
+    {
+        VarianceLayout.PerRow when inputLength > 0 && varianceLength == inputLength => VarianceLayout.Elementwise,
+        VarianceLayout.PerColumn when varianceLength == 1 => VarianceLayout.Scalar,
+        _ => layout,
+    };
 
     /// <summary>Whether <paramref name="varianceLength"/> entries fit <paramref name="inputLength"/> elements in a layout.</summary>
     internal static bool VarianceFits(int varianceLength, int inputLength, VarianceLayout layout) => layout switch
@@ -213,71 +239,110 @@ internal static class GaussianNllCore
     }
 
     /// <summary>Walks the data of one call chunk by chunk and combines the chunks' partial sums in order.</summary>
-    private static Sums Walk<T, TPar>(scoped in Request<T> request, in KernelSettings<T> settings)
+    private static Sums Walk<T, TPar>(scoped in Request<T> request, in KernelSettings<T> settings, int maxDegreeOfParallelism)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TPar : struct, IParametrization
     {
-        var layout = request.Layout;
-        int length = request.Input.Length;
-        bool perRowOrColumn = layout is VarianceLayout.PerRow or VarianceLayout.PerColumn;
-        int columns = layout switch
-        {
-            VarianceLayout.PerRow => request.Variance.Length == 0 ? 0 : length / request.Variance.Length,
-            VarianceLayout.PerColumn => request.Variance.Length,
-            _ => length,
-        };
-        int units = perRowOrColumn ? (columns == 0 ? (layout == VarianceLayout.PerRow ? request.Variance.Length : 0) : length / columns) : length;
-        int unitsPerChunk = perRowOrColumn ? Math.Max(1, ChunkSize / Math.Max(columns, 1)) : ChunkSize;
+        var shape = new Shape(request.Layout, request.Input.Length, request.Variance.Length);
+        bool perColumnGradient = request.Layout == VarianceLayout.PerColumn && !request.VarianceGradient.IsEmpty;
 
-        bool perColumnGradient = layout == VarianceLayout.PerColumn && !request.VarianceGradient.IsEmpty;
-        double[]? rented = null;
-        Span<double> columnSums = perColumnGradient
-            ? (columns <= StackColumns ? stackalloc double[StackColumns] : (rented = ArrayPool<double>.Shared.Rent(columns))).Slice(0, columns)
-            : default;
-        columnSums.Clear();
-
-        Sums total = default;
-        for (int start = 0; start < units; start += unitsPerChunk)
+        Sums total;
+        if (perColumnGradient)
         {
-            Sums chunk = default;
-            int end = Math.Min(units, start + unitsPerChunk);
-            switch (layout)
-            {
-                case VarianceLayout.Elementwise:
-                case VarianceLayout.Scalar:
-                    RunElements<T, TPar>(request, settings, start, end, ref chunk);
-                    break;
-                case VarianceLayout.PerRow:
-                    RunRows<T, TPar>(request, settings, columns, start, end, ref chunk);
-                    break;
-                default:
-                    RunColumns<T, TPar>(request, settings, columns, units, start, end, columnSums, ref chunk);
-                    break;
-            }
+            // The column sums run across every row, so this layout stays on the calling thread.
+            double[]? rented = null;
+            Span<double> columnSums = shape.Columns <= StackColumns
+                ? stackalloc double[StackColumns]
+                : (rented = ArrayPool<double>.Shared.Rent(shape.Columns));
+            columnSums = columnSums.Slice(0, shape.Columns);
+            columnSums.Clear();
 
-            total.Loss += chunk.Loss;
-            total.VarianceGradient += chunk.VarianceGradient;
-            total.NegativeVariance |= chunk.NegativeVariance;
-        }
-
-        if (layout == VarianceLayout.Scalar && !request.VarianceGradient.IsEmpty)
-        {
-            request.VarianceGradient[0] = T.CreateTruncating(total.VarianceGradient);
-        }
-        else if (perColumnGradient)
-        {
-            for (int j = 0; j < columns; j++)
+            total = WalkSequential<T, TPar>(request, settings, shape, columnSums);
+            for (int j = 0; j < shape.Columns; j++)
             {
                 request.VarianceGradient[j] = T.CreateTruncating(columnSums[j]);
             }
+
+            if (rented is not null)
+            {
+                ArrayPool<double>.Shared.Return(rented);
+            }
+        }
+        else
+        {
+            total = ParallelWalk.ShouldRun(shape, maxDegreeOfParallelism)
+                ? ParallelWalk.Run<T, TPar>(request, settings, shape, maxDegreeOfParallelism)
+                : WalkSequential<T, TPar>(request, settings, shape, default);
         }
 
-        if (rented is not null)
+        if (request.Layout == VarianceLayout.Scalar && !request.VarianceGradient.IsEmpty)
         {
-            ArrayPool<double>.Shared.Return(rented);
+            request.VarianceGradient[0] = T.CreateTruncating(total.VarianceGradient);
         }
 
         return total;
+    }
+
+    private static Sums WalkSequential<T, TPar>(scoped in Request<T> request, in KernelSettings<T> settings, in Shape shape, Span<double> columnSums)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TPar : struct, IParametrization
+    {
+        Sums total = default;
+        for (int chunk = 0; chunk < shape.Chunks; chunk++)
+        {
+            Combine(ref total, RunChunk<T, TPar>(request, settings, shape, chunk, columnSums));
+        }
+
+        return total;
+    }
+
+    /// <summary>Adds a chunk's partial sums to the running total: the one place the chunk order is fixed.</summary>
+    internal static void Combine(ref Sums total, in Sums chunk)
+    {
+        total.Loss += chunk.Loss;
+        total.VarianceGradient += chunk.VarianceGradient;
+        total.NegativeVariance |= chunk.NegativeVariance;
+    }
+
+    /// <summary>Runs chunk <paramref name="chunk"/> of the call and returns its partial sums.</summary>
+    internal static Sums RunChunk<T, TPar>(scoped in Request<T> request, in KernelSettings<T> settings, in Shape shape, int chunk, Span<double> columnSums)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TPar : struct, IParametrization
+    {
+        Sums sums = default;
+        int start = chunk * shape.UnitsPerChunk;
+        int end = Math.Min(shape.Units, start + shape.UnitsPerChunk);
+        switch (request.Layout)
+        {
+            case VarianceLayout.Elementwise:
+            case VarianceLayout.Scalar:
+                RunElements<T, TPar>(request, settings, start, end, ref sums);
+                break;
+            case VarianceLayout.PerRow:
+                if (shape.Columns < ShortRow && shape.Columns > 0)
+                {
+                    RunTiles<T, TPar>(request, settings, shape.Columns, start, end, columnSums, ref sums);
+                }
+                else
+                {
+                    RunRows<T, TPar>(request, settings, shape.Columns, start, end, ref sums);
+                }
+
+                break;
+            default:
+                if (shape.Columns < ShortRow)
+                {
+                    RunTiles<T, TPar>(request, settings, shape.Columns, start, end, columnSums, ref sums);
+                }
+                else
+                {
+                    RunColumns<T, TPar>(request, settings, shape.Columns, shape.Units, start, end, columnSums, ref sums);
+                }
+
+                break;
+        }
+
+        return sums;
     }
 
     /// <summary>Elements [start, end) of an elementwise or scalar layout.</summary>
@@ -376,6 +441,85 @@ internal static class GaussianNllCore
         }
     }
 
+    /// <summary>
+    /// Rows [start, end) of rows shorter than <see cref="ShortRow"/>, per-row or per-column, in tiles of whole rows.
+    /// Each tile spreads the variance out to one entry per element, runs the elementwise kernel over the tile, and
+    /// folds the per-element variance gradients back onto their entries in double: per row into the caller's
+    /// gradient, per column into <paramref name="columnSums"/>.
+    /// </summary>
+    private static void RunTiles<T, TPar>(
+        scoped in Request<T> request,
+        in KernelSettings<T> settings,
+        int columns,
+        int start,
+        int end,
+        Span<double> columnSums,
+        ref Sums sums)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TPar : struct, IParametrization
+    {
+        bool perRow = request.Layout == VarianceLayout.PerRow;
+        bool wantVarianceGradient = !request.VarianceGradient.IsEmpty;
+        int rowsPerTile = TileSize / columns;
+        Span<T> variance = stackalloc T[TileSize];
+        Span<T> gradient = wantVarianceGradient ? stackalloc T[TileSize] : default;
+        if (!perRow)
+        {
+            // Every tile of a per-column layout meets the same variance.
+            for (int r = 0; r < rowsPerTile; r++)
+            {
+                request.Variance.CopyTo(variance.Slice(r * columns, columns));
+            }
+        }
+
+        for (int row = start; row < end; row += rowsPerTile)
+        {
+            int rows = Math.Min(rowsPerTile, end - row);
+            int offset = row * columns;
+            int length = rows * columns;
+            if (perRow)
+            {
+                for (int r = 0; r < rows; r++)
+                {
+                    variance.Slice(r * columns, columns).Fill(request.Variance[row + r]);
+                }
+            }
+
+            var job = new Job<T>
+            {
+                Input = request.Input.Slice(offset, length),
+                Target = request.Target.Slice(offset, length),
+                Variance = variance.Slice(0, length),
+                OutputGradient = Part(request.OutputGradient, offset, length),
+                Loss = Part(request.Destination, offset, length),
+                InputGradient = Part(request.InputGradient, offset, length),
+                VarianceGradient = wantVarianceGradient ? gradient.Slice(0, length) : default,
+            };
+            LossKernel.Run<T, TPar>(job, settings, ref sums);
+
+            if (!wantVarianceGradient)
+            {
+                continue;
+            }
+
+            if (perRow)
+            {
+                for (int r = 0; r < rows; r++)
+                {
+                    request.VarianceGradient[row + r] = T.CreateTruncating(SpanMath.SumToDouble<T>(gradient.Slice(r * columns, columns)));
+                }
+            }
+            else
+            {
+                SpanMath.FoldRowsPairwise(gradient, rows, columns);
+                for (int j = 0; j < columns; j++)
+                {
+                    columnSums[j] += double.CreateTruncating(gradient[j]);
+                }
+            }
+        }
+    }
+
     private static ReadOnlySpan<T> Part<T>(ReadOnlySpan<T> span, int start, int count) =>
         span.IsEmpty ? default : span.Slice(start, count);
 
@@ -383,7 +527,7 @@ internal static class GaussianNllCore
         span.IsEmpty ? default : span.Slice(start, count);
 
     /// <summary>The spans of one call.</summary>
-    private ref struct Request<T>
+    internal ref struct Request<T>
     {
         public ReadOnlySpan<T> Input;
         public ReadOnlySpan<T> Target;

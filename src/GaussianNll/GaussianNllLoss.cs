@@ -25,7 +25,8 @@ namespace GaussianNll;
 /// NaN in any input propagates to the results it touches, as in PyTorch. Inputs are never modified. Every method
 /// is thread-safe and allocates nothing (a per-column layout with more than 512 columns rents a buffer from
 /// <see cref="System.Buffers.ArrayPool{T}.Shared"/>). Sums are accumulated in blocks and then in double, in an order
-/// fixed by the length and the layout, so the same input always gives the same bits.
+/// fixed by the length and the layout, so on a given machine the same input gives the same bits, whatever the
+/// alignment of the buffers and the degree of parallelism (machines with other vector widths round differently).
 /// </para>
 /// <para>
 /// A negative variance (or standard deviation) entry raises an <see cref="ArgumentException"/> on

@@ -16,6 +16,9 @@ public sealed record GaussianNllOptions
     /// <summary>The default epsilon, 1e-6, as in PyTorch.</summary>
     public const double DefaultEpsilon = 1e-6;
 
+    /// <summary>2^-1022, the smallest normal double.</summary>
+    private const double SmallestNormalDouble = 2.2250738585072014e-308;
+
     /// <summary>
     /// The defaults, equal to PyTorch's <c>GaussianNLLLoss()</c>: <see cref="Reduction.Mean"/>, <c>full=False</c>,
     /// <c>eps=1e-6</c>, elementwise variance given as σ², β = 0, one thread.
@@ -37,21 +40,30 @@ public sealed record GaussianNllOptions
     public bool Full { get; init; }
 
     /// <summary>
-    /// The clamp ε: the variance used is <c>v = max(σ², ε)</c>. Range: finite and &gt; 0. Default: 1e-6.
+    /// The clamp ε: the variance used is <c>v = max(σ², ε)</c>. Range: finite and at least the smallest normal
+    /// double, 2.2250738585072014e-308. Default: 1e-6.
     /// </summary>
     /// <remarks>
     /// As in PyTorch, the clamp is ignored by the gradient: the variance gradient is evaluated at the clamped
     /// <c>v</c>, also where σ² &lt; ε. For <see cref="float"/> spans, ε is rounded to <see cref="float"/> and must
-    /// be at least <c>1 / float.MaxValue</c> (about 2.9e-39), so that <c>1/v</c> is finite.
+    /// be at least the smallest normal float, 1.17549435e-38, so that <c>v</c> is a normal number and <c>1/v</c> is
+    /// finite.
     /// </remarks>
-    /// <exception cref="ArgumentOutOfRangeException">The value is not finite or not greater than zero.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The value is not finite or is below the smallest normal double.</exception>
     public double Epsilon
     {
         get;
-        init => field = double.IsFinite(value) && value > 0
-            ? value
-            : throw new ArgumentOutOfRangeException(nameof(Epsilon), value, "Epsilon must be finite and greater than zero.");
+        init
+        {
+            field = double.IsFinite(value) && value >= SmallestNormalDouble
+                ? value
+                : throw new ArgumentOutOfRangeException(nameof(Epsilon), value, "Epsilon must be finite and at least 2.2250738585072014e-308, the smallest normal double.");
+            LogEpsilon = Math.Log(value);
+        }
     } = DefaultEpsilon;
+
+    /// <summary>ln ε, the clamp of the log-variance, computed once rather than on every call.</summary>
+    internal double LogEpsilon { get; private init; } = Math.Log(DefaultEpsilon);
 
     /// <summary>How the variance span lines up with the input. Default: <see cref="VarianceLayout.Elementwise"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is not a defined <see cref="GaussianNll.VarianceLayout"/>.</exception>

@@ -42,7 +42,7 @@ internal static class ThrowHelper
         throw new ArgumentOutOfRangeException(
             "options",
             epsilon,
-            string.Create(CultureInfo.InvariantCulture, $"Epsilon {epsilon} is below {minimum}, the smallest value whose reciprocal is finite in {typeName}."));
+            string.Create(CultureInfo.InvariantCulture, $"Epsilon {epsilon} is below {minimum}, the smallest normal {typeName}."));
 
     private static string LayoutRule(VarianceLayout layout) => layout switch
     {

@@ -38,23 +38,54 @@ internal interface ISimdVector<TSelf, T>
 
     static abstract TSelf operator /(TSelf left, TSelf right);
 
-    /// <summary>The natural logarithm of each lane.</summary>
-    static abstract TSelf Log(TSelf x);
+    /// <summary><c>a·b + c</c>, fused where the hardware can (one rounding), else multiplied then added.</summary>
+    static abstract TSelf MultiplyAdd(TSelf a, TSelf b, TSelf c);
 
-    /// <summary>e raised to each lane.</summary>
-    static abstract TSelf Exp(TSelf x);
+    /// <summary><c>c − a·b</c>, fused where the hardware can.</summary>
+    static abstract TSelf NegatedMultiplyAdd(TSelf a, TSelf b, TSelf c);
+
+    /// <summary>
+    /// <c>1/x</c> to within an ulp: exact division, or a hardware estimate refined by Newton steps where that is
+    /// faster. <c>1/∞ = 0</c> and NaN stays NaN.
+    /// </summary>
+    static abstract TSelf Reciprocal(TSelf x);
+
+    /// <summary><see cref="Reciprocal"/> for finite, normal, non-zero <paramref name="x"/> only (no check for ∞).</summary>
+    static abstract TSelf ReciprocalOfNormal(TSelf x);
+
+    /// <summary>
+    /// Splits finite, normal <c>x &gt; 0</c> into <c>x = significand·2^exponent</c> with the exponent integral and the
+    /// significand in [√½, √2) (a rounding may put it a hair outside). Some widths also handle subnormals; callers
+    /// must not rely on it.
+    /// </summary>
+    static abstract void Decompose(TSelf x, out TSelf exponent, out TSelf significand);
+
+    /// <summary>
+    /// Folds <paramref name="value"/> into a running minimum that ignores NaN: start from zero, and
+    /// <see cref="HasNegative"/> then tells whether any value was below zero.
+    /// </summary>
+    static abstract TSelf TrackNegative(TSelf tracker, TSelf value);
+
+    /// <summary>Whether a tracker built by <see cref="TrackNegative"/> saw a value below zero.</summary>
+    static abstract bool HasNegative(TSelf tracker);
+
+    /// <summary>Each lane rounded to the nearest integer, ties to even.</summary>
+    static abstract TSelf Round(TSelf x);
+
+    /// <summary>
+    /// <c>x·2^n</c> for integral <c>n</c> with |n| ≤ 2·(the exponent range), over- and underflowing as a
+    /// multiplication would (a portable width may flush results below the normal range to zero).
+    /// </summary>
+    static abstract TSelf ScaleByPowerOfTwo(TSelf x, TSelf n);
+
+    /// <summary>Lane by lane, <paramref name="whenSet"/> where <paramref name="mask"/> is set, else <paramref name="whenClear"/>.</summary>
+    static abstract TSelf ConditionalSelect(TSelf mask, TSelf whenSet, TSelf whenClear);
 
     /// <summary><c>x &lt; bound ? bound : x</c> lane by lane: a lower clamp that keeps NaN, as PyTorch's clamp does.</summary>
     static abstract TSelf ClampBelow(TSelf x, TSelf bound);
 
     /// <summary>A mask of the lanes where <c>x &lt; y</c> (false where either is NaN).</summary>
     static abstract TSelf LessThan(TSelf x, TSelf y);
-
-    /// <summary>The lane-wise union of two masks.</summary>
-    static abstract TSelf Or(TSelf left, TSelf right);
-
-    /// <summary>Whether any lane of a mask is set.</summary>
-    static abstract bool AnySet(TSelf mask);
 
     /// <summary>The sum of the lanes, added in a fixed order.</summary>
     static abstract T Sum(TSelf value);

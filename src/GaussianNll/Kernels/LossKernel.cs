@@ -92,12 +92,12 @@ internal static class LossKernel
             shared = TPar.Prepare<T, TVector>(p, k);
             if (hasBeta)
             {
-                sharedWeight = TVector.Exp(k.Beta * shared.LogVariance);
+                sharedWeight = FastMath.Exp<T, TVector>(k.Beta * shared.LogVariance);
             }
 
             if (TPar.RejectsNegative)
             {
-                negative = TVector.LessThan(p, k.Zero);
+                negative = TVector.TrackNegative(negative, p);
             }
         }
 
@@ -124,11 +124,11 @@ internal static class LossKernel
                     var p = TVector.Load(in variance, i);
                     if (TPar.RejectsNegative)
                     {
-                        negative = TVector.Or(negative, TVector.LessThan(p, k.Zero));
+                        negative = TVector.TrackNegative(negative, p);
                     }
 
                     prepared = TPar.Prepare<T, TVector>(p, k);
-                    weight = hasBeta ? TVector.Exp(k.Beta * prepared.LogVariance) : k.One;
+                    weight = hasBeta ? FastMath.Exp<T, TVector>(k.Beta * prepared.LogVariance) : k.One;
                 }
 
                 var r = d * prepared.InverseVariance;
@@ -136,7 +136,7 @@ internal static class LossKernel
 
                 if (needLoss)
                 {
-                    var elementLoss = (k.Half * (prepared.LogVariance + q)) + k.Constant;
+                    var elementLoss = TVector.MultiplyAdd(k.Half, prepared.LogVariance + q, k.Constant);
                     if (hasBeta)
                     {
                         elementLoss *= weight;
@@ -165,7 +165,7 @@ internal static class LossKernel
 
                     if (wantVarianceGradient)
                     {
-                        var g = TPar.Gradient<T, TVector>(prepared, r, q, k) * scale;
+                        var g = TPar.Gradient<T, TVector>(prepared, r, q, scale, k);
                         if (broadcast)
                         {
                             varianceGradientSum += g;
@@ -193,6 +193,6 @@ internal static class LossKernel
             }
         }
 
-        sums.NegativeVariance |= TVector.AnySet(negative);
+        sums.NegativeVariance |= TVector.HasNegative(negative);
     }
 }

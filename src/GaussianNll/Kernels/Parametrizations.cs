@@ -14,7 +14,10 @@ internal struct Prepared<TVector>
     /// <summary><c>1/v</c>.</summary>
     public TVector InverseVariance;
 
-    /// <summary>The factor that turns <c>1/v − (d/v)²</c> into the derivative with respect to the caller's number.</summary>
+    /// <summary>
+    /// The factor that turns <c>½(1/v − (d/v)²)</c> into the derivative with respect to the caller's number where it
+    /// varies per element: 2σ for the standard deviation (unused by the other parametrizations).
+    /// </summary>
     public TVector Chain;
 }
 
@@ -33,10 +36,10 @@ internal interface IParametrization
         where TVector : struct, ISimdVector<TVector, T>;
 
     /// <summary>
-    /// The derivative of the unweighted element loss with respect to the caller's number, given
-    /// <c>r = d/v</c> and <c>q = d²/v</c>.
+    /// The derivative of the unweighted element loss with respect to the caller's number, times
+    /// <paramref name="scale"/>, given <c>r = d/v</c> and <c>q = d²/v</c>.
     /// </summary>
-    static abstract TVector Gradient<T, TVector>(in Prepared<TVector> prepared, TVector r, TVector q, in KernelConstants<T, TVector> constants)
+    static abstract TVector Gradient<T, TVector>(in Prepared<TVector> prepared, TVector r, TVector q, TVector scale, in KernelConstants<T, TVector> constants)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TVector : struct, ISimdVector<TVector, T>;
 }
@@ -52,17 +55,17 @@ internal readonly struct VarianceInput : IParametrization
         where TVector : struct, ISimdVector<TVector, T>
     {
         var v = TVector.ClampBelow(p, constants.Epsilon);
-        return new Prepared<TVector> { LogVariance = TVector.Log(v), InverseVariance = constants.One / v, Chain = constants.Half };
+        return new Prepared<TVector> { LogVariance = FastMath.Log<T, TVector>(v), InverseVariance = TVector.Reciprocal(v) };
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static TVector Gradient<T, TVector>(in Prepared<TVector> prepared, TVector r, TVector q, in KernelConstants<T, TVector> constants)
+    public static TVector Gradient<T, TVector>(in Prepared<TVector> prepared, TVector r, TVector q, TVector scale, in KernelConstants<T, TVector> constants)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TVector : struct, ISimdVector<TVector, T> =>
-        prepared.Chain * (prepared.InverseVariance - (r * r));
+        TVector.NegatedMultiplyAdd(r, r, prepared.InverseVariance) * (constants.Half * scale);
 }
 
-/// <summary>σ: <c>v = max(σ², ε)</c>, <c>d/dσ = 2σ·½(1/v − d²/v²)</c>.</summary>
+/// <summary>σ: <c>v = max(σ², ε)</c>, <c>d/dσ = 2σ·½(1/v − d²/v²) = σ(1/v − d²/v²)</c>.</summary>
 internal readonly struct StandardDeviationInput : IParametrization
 {
     public static bool RejectsNegative => true;
@@ -73,14 +76,14 @@ internal readonly struct StandardDeviationInput : IParametrization
         where TVector : struct, ISimdVector<TVector, T>
     {
         var v = TVector.ClampBelow(p * p, constants.Epsilon);
-        return new Prepared<TVector> { LogVariance = TVector.Log(v), InverseVariance = constants.One / v, Chain = p };
+        return new Prepared<TVector> { LogVariance = FastMath.Log<T, TVector>(v), InverseVariance = TVector.Reciprocal(v), Chain = p };
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static TVector Gradient<T, TVector>(in Prepared<TVector> prepared, TVector r, TVector q, in KernelConstants<T, TVector> constants)
+    public static TVector Gradient<T, TVector>(in Prepared<TVector> prepared, TVector r, TVector q, TVector scale, in KernelConstants<T, TVector> constants)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TVector : struct, ISimdVector<TVector, T> =>
-        prepared.Chain * (prepared.InverseVariance - (r * r));
+        TVector.NegatedMultiplyAdd(r, r, prepared.InverseVariance) * (prepared.Chain * scale);
 }
 
 /// <summary>
@@ -97,12 +100,12 @@ internal readonly struct LogVarianceInput : IParametrization
         where TVector : struct, ISimdVector<TVector, T>
     {
         var s = TVector.ClampBelow(p, constants.LogEpsilon);
-        return new Prepared<TVector> { LogVariance = s, InverseVariance = TVector.Exp(constants.Zero - s), Chain = constants.Half };
+        return new Prepared<TVector> { LogVariance = s, InverseVariance = FastMath.Exp<T, TVector>(constants.Zero - s) };
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static TVector Gradient<T, TVector>(in Prepared<TVector> prepared, TVector r, TVector q, in KernelConstants<T, TVector> constants)
+    public static TVector Gradient<T, TVector>(in Prepared<TVector> prepared, TVector r, TVector q, TVector scale, in KernelConstants<T, TVector> constants)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TVector : struct, ISimdVector<TVector, T> =>
-        prepared.Chain * (constants.One - q);
+        TVector.NegatedMultiplyAdd(q, constants.Half * scale, constants.Half * scale);
 }

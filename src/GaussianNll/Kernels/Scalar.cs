@@ -16,6 +16,7 @@ internal readonly struct Scalar<T>(T value) : ISimdVector<Scalar<T>, T>
 
     public static bool IsHardwareAccelerated => true;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar<T> Create(T value) => new(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -24,26 +25,68 @@ internal readonly struct Scalar<T>(T value) : ISimdVector<Scalar<T>, T>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(Scalar<T> value, ref T destination, nuint index) => Unsafe.Add(ref destination, index) = value._value;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar<T> operator +(Scalar<T> left, Scalar<T> right) => new(left._value + right._value);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar<T> operator -(Scalar<T> left, Scalar<T> right) => new(left._value - right._value);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar<T> operator *(Scalar<T> left, Scalar<T> right) => new(left._value * right._value);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar<T> operator /(Scalar<T> left, Scalar<T> right) => new(left._value / right._value);
 
-    public static Scalar<T> Log(Scalar<T> x) => new(T.Log(x._value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Scalar<T> MultiplyAdd(Scalar<T> a, Scalar<T> b, Scalar<T> c) => new(T.FusedMultiplyAdd(a._value, b._value, c._value));
 
-    public static Scalar<T> Exp(Scalar<T> x) => new(T.Exp(x._value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Scalar<T> NegatedMultiplyAdd(Scalar<T> a, Scalar<T> b, Scalar<T> c) => new(T.FusedMultiplyAdd(-a._value, b._value, c._value));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Scalar<T> Reciprocal(Scalar<T> x) => new(T.One / x._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Scalar<T> ReciprocalOfNormal(Scalar<T> x) => new(T.One / x._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Decompose(Scalar<T> x, out Scalar<T> exponent, out Scalar<T> significand)
+    {
+        int k = T.ILogB(x._value);
+        var m = T.ScaleB(x._value, -k);
+        if (m > T.CreateTruncating(1.41421356237309504880))
+        {
+            m = T.ScaleB(m, -1);
+            k++;
+        }
+
+        exponent = new(T.CreateTruncating(k));
+        significand = new(m);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Scalar<T> TrackNegative(Scalar<T> tracker, Scalar<T> value) => value._value < tracker._value ? value : tracker;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool HasNegative(Scalar<T> tracker) => tracker._value < T.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Scalar<T> Round(Scalar<T> x) => new(T.Round(x._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Scalar<T> ScaleByPowerOfTwo(Scalar<T> x, Scalar<T> n) => new(T.ScaleB(x._value, int.CreateTruncating(n._value)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Scalar<T> ConditionalSelect(Scalar<T> mask, Scalar<T> whenSet, Scalar<T> whenClear) =>
+        T.IsZero(mask._value) ? whenClear : whenSet;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar<T> ClampBelow(Scalar<T> x, Scalar<T> bound) => new(x._value < bound._value ? bound._value : x._value);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar<T> LessThan(Scalar<T> x, Scalar<T> y) => new(x._value < y._value ? T.AllBitsSet : T.Zero);
 
-    public static Scalar<T> Or(Scalar<T> left, Scalar<T> right) => new(left._value | right._value);
-
-    public static bool AnySet(Scalar<T> mask) => !T.IsZero(mask._value);
-
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Sum(Scalar<T> value) => value._value;
 
     /// <summary>The element itself.</summary>

@@ -1,10 +1,15 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace GaussianNll.Kernels;
 
-/// <summary><see cref="ISimdVector{TSelf, T}"/> over <see cref="Vector512{T}"/>.</summary>
+/// <summary>
+/// <see cref="ISimdVector{TSelf, T}"/> over <see cref="Vector512{T}"/>. Vector512 is accelerated only with AVX-512F,
+/// so the AVX-512 instructions used here (exponent and mantissa extraction, reciprocal estimate, scaling) are
+/// always available when this width runs.
+/// </summary>
 internal readonly struct Vec512<T>(Vector512<T> value) : ISimdVector<Vec512<T>, T>
     where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
@@ -12,7 +17,7 @@ internal readonly struct Vec512<T>(Vector512<T> value) : ISimdVector<Vec512<T>, 
 
     public static int Count => Vector512<T>.Count;
 
-    public static bool IsHardwareAccelerated => Vector512.IsHardwareAccelerated;
+    public static bool IsHardwareAccelerated => Vector512.IsHardwareAccelerated && Avx512F.IsSupported;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vec512<T> Create(T value) => new(Vector512.Create(value));
@@ -23,34 +28,115 @@ internal readonly struct Vec512<T>(Vector512<T> value) : ISimdVector<Vec512<T>, 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(Vec512<T> value, ref T destination, nuint index) => value._value.StoreUnsafe(ref destination, index);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vec512<T> operator +(Vec512<T> left, Vec512<T> right) => new(left._value + right._value);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vec512<T> operator -(Vec512<T> left, Vec512<T> right) => new(left._value - right._value);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vec512<T> operator *(Vec512<T> left, Vec512<T> right) => new(left._value * right._value);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vec512<T> operator /(Vec512<T> left, Vec512<T> right) => new(left._value / right._value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vec512<T> Log(Vec512<T> x) => typeof(T) == typeof(float)
-        ? new(Vector512.Log(x._value.AsSingle()).As<float, T>())
-        : new(Vector512.Log(x._value.AsDouble()).As<double, T>());
+    public static Vec512<T> MultiplyAdd(Vec512<T> a, Vec512<T> b, Vec512<T> c) => typeof(T) == typeof(float)
+        ? new(Vector512.FusedMultiplyAdd(a._value.AsSingle(), b._value.AsSingle(), c._value.AsSingle()).As<float, T>())
+        : new(Vector512.FusedMultiplyAdd(a._value.AsDouble(), b._value.AsDouble(), c._value.AsDouble()).As<double, T>());
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vec512<T> Exp(Vec512<T> x) => typeof(T) == typeof(float)
-        ? new(Vector512.Exp(x._value.AsSingle()).As<float, T>())
-        : new(Vector512.Exp(x._value.AsDouble()).As<double, T>());
+    public static Vec512<T> NegatedMultiplyAdd(Vec512<T> a, Vec512<T> b, Vec512<T> c) => typeof(T) == typeof(float)
+        ? new(Avx512F.FusedMultiplyAddNegated(a._value.AsSingle(), b._value.AsSingle(), c._value.AsSingle()).As<float, T>())
+        : new(Avx512F.FusedMultiplyAddNegated(a._value.AsDouble(), b._value.AsDouble(), c._value.AsDouble()).As<double, T>());
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vec512<T> ClampBelow(Vec512<T> x, Vec512<T> bound) =>
-        new(Vector512.ConditionalSelect(Vector512.LessThan(x._value, bound._value), bound._value, x._value));
+    public static Vec512<T> Reciprocal(Vec512<T> x)
+    {
+        // The estimate of 1/∞ is 0, where a Newton step would give 0·∞ = NaN, so zero estimates are kept as they are.
+        var estimate = Estimate(x._value);
+        return new(Vector512.ConditionalSelect(Vector512.Equals(estimate, Vector512<T>.Zero), estimate, Refine(x._value, estimate)));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vec512<T> ReciprocalOfNormal(Vec512<T> x) => new(Refine(x._value, Estimate(x._value)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Decompose(Vec512<T> x, out Vec512<T> exponent, out Vec512<T> significand)
+    {
+        // k = floor(log2(x·√½)) + 1 puts x·2^-k in [√½, √2): five instructions and no mask. x·√½ cannot overflow and
+        // the scaling by 2^-k is exact; for subnormal x the product may round across a power of two, so this width
+        // needs normal x, which the kernel guarantees (ε is at least the smallest normal number).
+        var e = GetExponent(x._value * Vector512.Create(T.CreateTruncating(0.70710678118654752440)));
+        exponent = new(e + Vector512<T>.One);
+        significand = new(Scale(x._value, Vector512.Create(T.NegativeOne) - e));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vec512<T> TrackNegative(Vec512<T> tracker, Vec512<T> value) => typeof(T) == typeof(float)
+        ? new(Avx512F.Min(value._value.AsSingle(), tracker._value.AsSingle()).As<float, T>()) // vminps returns its second operand when the first is NaN
+        : new(Avx512F.Min(value._value.AsDouble(), tracker._value.AsDouble()).As<double, T>());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool HasNegative(Vec512<T> tracker) => Vector512.LessThanAny(tracker._value, Vector512<T>.Zero);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vec512<T> Round(Vec512<T> x) => typeof(T) == typeof(float)
+        ? new(Vector512.Round(x._value.AsSingle()).As<float, T>())
+        : new(Vector512.Round(x._value.AsDouble()).As<double, T>());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vec512<T> ScaleByPowerOfTwo(Vec512<T> x, Vec512<T> n) => new(Scale(x._value, n._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vec512<T> ConditionalSelect(Vec512<T> mask, Vec512<T> whenSet, Vec512<T> whenClear) =>
+        new(Vector512.ConditionalSelect(mask._value, whenSet._value, whenClear._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vec512<T> ClampBelow(Vec512<T> x, Vec512<T> bound) => typeof(T) == typeof(float)
+        ? new(Avx512F.Max(bound._value.AsSingle(), x._value.AsSingle()).As<float, T>()) // vmaxps returns its second operand, x, when x is NaN
+        : new(Avx512F.Max(bound._value.AsDouble(), x._value.AsDouble()).As<double, T>());
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vec512<T> LessThan(Vec512<T> x, Vec512<T> y) => new(Vector512.LessThan(x._value, y._value));
 
-    public static Vec512<T> Or(Vec512<T> left, Vec512<T> right) => new(left._value | right._value);
-
-    public static bool AnySet(Vec512<T> mask) => mask._value.ExtractMostSignificantBits() != 0;
-
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Sum(Vec512<T> value) => Vector512.Sum(value._value);
+
+    /// <summary>The 14-bit hardware estimate of 1/x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<T> Estimate(Vector512<T> x) => typeof(T) == typeof(float)
+        ? Avx512F.Reciprocal14(x.AsSingle()).As<float, T>()
+        : Avx512F.Reciprocal14(x.AsDouble()).As<double, T>();
+
+    /// <summary>Newton steps r ← r + r·(1 − x·r): one for float (2^-28), two for double (2^-56).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<T> Refine(Vector512<T> x, Vector512<T> estimate)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            var v = x.AsSingle();
+            var r = estimate.AsSingle();
+            r = Avx512F.FusedMultiplyAdd(r, Avx512F.FusedMultiplyAddNegated(v, r, Vector512<float>.One), r);
+            return r.As<float, T>();
+        }
+        else
+        {
+            var v = x.AsDouble();
+            var r = estimate.AsDouble();
+            r = Avx512F.FusedMultiplyAdd(r, Avx512F.FusedMultiplyAddNegated(v, r, Vector512<double>.One), r);
+            r = Avx512F.FusedMultiplyAdd(r, Avx512F.FusedMultiplyAddNegated(v, r, Vector512<double>.One), r);
+            return r.As<double, T>();
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<T> GetExponent(Vector512<T> x) => typeof(T) == typeof(float)
+        ? Avx512F.GetExponent(x.AsSingle()).As<float, T>()
+        : Avx512F.GetExponent(x.AsDouble()).As<double, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<T> Scale(Vector512<T> x, Vector512<T> n) => typeof(T) == typeof(float)
+        ? Avx512F.Scale(x.AsSingle(), n.AsSingle()).As<float, T>()
+        : Avx512F.Scale(x.AsDouble(), n.AsDouble()).As<double, T>();
 }

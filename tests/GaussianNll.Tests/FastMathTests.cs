@@ -1,0 +1,290 @@
+using System;
+using System.Numerics;
+using System.Runtime.Intrinsics;
+using FluentAssertions;
+using GaussianNll.Kernels;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace GaussianNll.Tests;
+
+/// <summary>
+/// The kernel's own logarithm, exponential and reciprocal, swept densely over every binary exponent of the normal
+/// range of float and double at every vector width (the kernel never takes the logarithm of a subnormal: ε is normal), against the runtime's <see cref="Math"/> (double) functions. The bounds are the ones
+/// the XML docs of <see cref="FastMath"/> state.
+/// </summary>
+public class FastMathTests(ITestOutputHelper output)
+{
+    /// <summary>Stated bounds, in units in the last place of the result.</summary>
+    private const double FloatLogUlps = 1.0;
+    private const double DoubleLogUlps = 1.0;
+    private const double FloatExpUlps = 1.0;
+    private const double DoubleExpUlps = 1.0;
+    private const double ReciprocalUlps = 1.0;
+
+    /// <summary>Significands sampled per binade: every exponent of float is swept 2048 ways, of double 512 ways.</summary>
+    private static int SamplesPerExponent<T>() => typeof(T) == typeof(float) ? 2048 : 512;
+
+    public static TheoryData<string> Widths => ["Vector512", "Vector256", "Vector128", "Scalar"];
+
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void Log_Float_EveryExponent_WithinStatedUlps(string width)
+    {
+        if (!Runs(width))
+        {
+            return;
+        }
+
+        var inputs = PositiveSweep<float>(-126, 127);
+        double worst = MaxUlps(width, inputs, default(LogFunction), x => Math.Log(x));
+        output.WriteLine($"{width}: float log max error {worst:F3} ulp over {inputs.Length} inputs");
+        worst.Should().BeLessThanOrEqualTo(FloatLogUlps);
+    }
+
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void Log_Double_EveryExponent_WithinStatedUlps(string width)
+    {
+        if (!Runs(width))
+        {
+            return;
+        }
+
+        var inputs = PositiveSweep<double>(-1022, 1023);
+        double worst = MaxUlps(width, inputs, default(LogFunction), Math.Log);
+        output.WriteLine($"{width}: double log max error {worst:F3} ulp over {inputs.Length} inputs");
+        worst.Should().BeLessThanOrEqualTo(DoubleLogUlps);
+    }
+
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void Exp_Float_WholeRange_WithinStatedUlps(string width)
+    {
+        if (!Runs(width))
+        {
+            return;
+        }
+
+        // e^x is a normal float for x in about [-87.3, 88.7]; the sweep covers every binade of the result.
+        var inputs = LinearSweep<float>(-87.3, 88.7, 400_000);
+        double worst = MaxUlps(width, inputs, default(ExpFunction), x => Math.Exp(x));
+        output.WriteLine($"{width}: float exp max error {worst:F3} ulp over {inputs.Length} inputs");
+        worst.Should().BeLessThanOrEqualTo(FloatExpUlps);
+    }
+
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void Exp_Double_WholeRange_WithinStatedUlps(string width)
+    {
+        if (!Runs(width))
+        {
+            return;
+        }
+
+        var inputs = LinearSweep<double>(-708.3, 709.7, 400_000);
+        double worst = MaxUlps(width, inputs, default(ExpFunction), Math.Exp);
+        output.WriteLine($"{width}: double exp max error {worst:F3} ulp over {inputs.Length} inputs");
+        worst.Should().BeLessThanOrEqualTo(DoubleExpUlps);
+    }
+
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void Reciprocal_EveryExponent_WithinStatedUlps(string width)
+    {
+        if (!Runs(width))
+        {
+            return;
+        }
+
+        var floats = PositiveSweep<float>(-126, 125);
+        var doubles = PositiveSweep<double>(-1022, 1021);
+        double worstFloat = MaxUlps(width, floats, default(ReciprocalFunction), x => 1.0 / x);
+        double worstDouble = MaxUlps(width, doubles, default(ReciprocalFunction), x => 1.0 / x);
+        output.WriteLine($"{width}: reciprocal max error float {worstFloat:F3} ulp, double {worstDouble:F3} ulp");
+        worstFloat.Should().BeLessThanOrEqualTo(ReciprocalUlps);
+        worstDouble.Should().BeLessThanOrEqualTo(ReciprocalUlps);
+    }
+
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void SpecialValues_FollowIeee(string width)
+    {
+        if (!Runs(width))
+        {
+            return;
+        }
+
+        float[] logIn = [float.PositiveInfinity, float.NaN, 1f, 1.17549435e-38f];
+        var log = Apply(width, logIn, default(LogFunction));
+        log[0].Should().Be(float.PositiveInfinity);
+        float.IsNaN(log[1]).Should().BeTrue();
+        log[2].Should().Be(0f);
+        log[3].Should().Be((float)Math.Log(1.17549435e-38));
+
+        double[] expIn = [double.NegativeInfinity, double.PositiveInfinity, double.NaN, 0, -800, 800];
+        var exp = Apply(width, expIn, default(ExpFunction));
+        exp[0].Should().Be(0);
+        exp[1].Should().Be(double.PositiveInfinity);
+        double.IsNaN(exp[2]).Should().BeTrue();
+        exp[3].Should().Be(1);
+        exp[4].Should().Be(0);
+        exp[5].Should().Be(double.PositiveInfinity);
+
+        float[] reciprocalIn = [float.PositiveInfinity, float.NaN];
+        var reciprocal = Apply(width, reciprocalIn, default(ReciprocalFunction));
+        reciprocal[0].Should().Be(0f);
+        float.IsNaN(reciprocal[1]).Should().BeTrue();
+    }
+
+    /// <summary>Whether <paramref name="width"/> runs on this machine; a width that does not is never selected by the library.</summary>
+    private bool Runs(string width)
+    {
+        bool runs = width switch
+        {
+            "Vector512" => Vec512<float>.IsHardwareAccelerated,
+            "Vector256" => Vector256.IsHardwareAccelerated,
+            "Vector128" => Vector128.IsHardwareAccelerated,
+            _ => true,
+        };
+        if (!runs)
+        {
+            output.WriteLine($"{width} is not accelerated here: nothing to measure.");
+        }
+
+        return runs;
+    }
+
+    private static T[] Apply<T, TFunction>(string width, T[] inputs, TFunction function)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TFunction : IVectorFunction
+    {
+        var result = new T[inputs.Length];
+        switch (width)
+        {
+            case "Vector512":
+                Run<T, Vec512<T>, TFunction>(inputs, result, function);
+                break;
+            case "Vector256":
+                Run<T, Vec256<T>, TFunction>(inputs, result, function);
+                break;
+            case "Vector128":
+                Run<T, Vec128<T>, TFunction>(inputs, result, function);
+                break;
+            default:
+                Run<T, Scalar<T>, TFunction>(inputs, result, function);
+                break;
+        }
+
+        return result;
+    }
+
+    private static double MaxUlps<T, TFunction>(string width, T[] inputs, TFunction function, Func<double, double> reference)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TFunction : IVectorFunction
+    {
+        var actual = Apply(width, inputs, function);
+        double worst = 0;
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            double expected = reference(double.CreateTruncating(inputs[i]));
+            double ulp = double.CreateTruncating(Ulp(T.CreateTruncating(expected)));
+            double error = Math.Abs(double.CreateTruncating(actual[i]) - expected) / ulp;
+            worst = Math.Max(worst, double.IsNaN(error) ? double.PositiveInfinity : error);
+        }
+
+        return worst;
+    }
+
+    private static void Run<T, TVector, TFunction>(T[] inputs, T[] result, TFunction function)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TVector : struct, ISimdVector<TVector, T>
+        where TFunction : IVectorFunction
+    {
+        int count = TVector.Count;
+        var padded = new T[(inputs.Length + count - 1) / count * count];
+        padded.AsSpan().Fill(T.One);
+        inputs.CopyTo(padded, 0);
+        var output = new T[padded.Length];
+        for (int i = 0; i < padded.Length; i += count)
+        {
+            TVector.Store(function.Invoke<T, TVector>(TVector.Load(in padded[0], (nuint)i)), ref output[0], (nuint)i);
+        }
+
+        Array.Copy(output, result, result.Length);
+    }
+
+    /// <summary>The spacing of <typeparamref name="T"/> at <paramref name="value"/>'s magnitude (the smallest subnormal near zero).</summary>
+    private static T Ulp<T>(T value)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        var magnitude = T.Abs(value);
+        var next = T.BitIncrement(magnitude);
+        return T.IsFinite(next) ? next - magnitude : magnitude - T.BitDecrement(magnitude);
+    }
+
+    /// <summary>For every binary exponent in [min, max], <see cref="SamplesPerExponent{T}"/> evenly spaced significands plus the binade's ends.</summary>
+    private static T[] PositiveSweep<T>(int minExponent, int maxExponent)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        var values = new System.Collections.Generic.List<T>();
+        for (int e = minExponent; e <= maxExponent; e++)
+        {
+            var low = T.ScaleB(T.One, e);
+            values.Add(low);
+            values.Add(T.BitDecrement(low + low));
+            int samples = SamplesPerExponent<T>();
+            for (int i = 1; i < samples; i++)
+            {
+                var value = low * (T.One + (T.CreateTruncating(i) / T.CreateTruncating(samples)));
+                if (T.IsFinite(value) && value > T.Zero)
+                {
+                    values.Add(value);
+                }
+            }
+        }
+
+        return [.. values];
+    }
+
+    private static T[] LinearSweep<T>(double from, double to, int count)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        var values = new T[count];
+        for (int i = 0; i < count; i++)
+        {
+            values[i] = T.CreateTruncating(from + ((to - from) * i / (count - 1)));
+        }
+
+        return values;
+    }
+
+    /// <summary>A function of a vector, generic over the element type and the width.</summary>
+    private interface IVectorFunction
+    {
+        TVector Invoke<T, TVector>(TVector x)
+            where T : unmanaged, IBinaryFloatingPointIeee754<T>
+            where TVector : struct, ISimdVector<TVector, T>;
+    }
+
+    private readonly struct LogFunction : IVectorFunction
+    {
+        public TVector Invoke<T, TVector>(TVector x)
+            where T : unmanaged, IBinaryFloatingPointIeee754<T>
+            where TVector : struct, ISimdVector<TVector, T> => FastMath.Log<T, TVector>(x);
+    }
+
+    private readonly struct ExpFunction : IVectorFunction
+    {
+        public TVector Invoke<T, TVector>(TVector x)
+            where T : unmanaged, IBinaryFloatingPointIeee754<T>
+            where TVector : struct, ISimdVector<TVector, T> => FastMath.Exp<T, TVector>(x);
+    }
+
+    private readonly struct ReciprocalFunction : IVectorFunction
+    {
+        public TVector Invoke<T, TVector>(TVector x)
+            where T : unmanaged, IBinaryFloatingPointIeee754<T>
+            where TVector : struct, ISimdVector<TVector, T> => TVector.Reciprocal(x);
+    }
+}
