@@ -18,8 +18,8 @@ namespace GaussianNll.Tests;
 /// Measured on .NET 10.0 (x64, AVX-512 machine):
 /// <list type="bullet">
 /// <item><c>DOTNET_EnableAVX512=0</c> turns Vector512 off (Vector256 path). <c>DOTNET_EnableAVX512F=0</c> is
-/// ignored by .NET 10, which groups the AVX-512 subsets under EnableAVX512; the test treats it as the CI intends,
-/// so a run that relies on it fails here instead of silently testing the Vector512 path again.</item>
+/// ignored by .NET 10, which groups the AVX-512 subsets under EnableAVX512; the test still expects it to turn
+/// Vector512 off, so a run that relies on it fails here instead of silently testing the Vector512 path again.</item>
 /// <item><c>DOTNET_PreferredVectorBitWidth=256</c> also turns Vector512 off; <c>=128</c> also Vector256.</item>
 /// <item><c>DOTNET_EnableAVX2=0</c> or <c>DOTNET_EnableAVX=0</c> (or <c>DOTNET_EnableSSE42=0</c>) leaves only
 /// Vector128 (Vector128 path).</item>
