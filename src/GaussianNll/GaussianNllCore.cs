@@ -120,10 +120,10 @@ internal static class GaussianNllCore
         scoped Span<T> varianceGradient = default)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        // A normal ε keeps v normal, which the kernel's logarithm needs, and 1/v finite.
-        if (typeof(T) == typeof(float) && options.Epsilon < Kernels.BitMath.SingleMinNormal)
+        // A normal ε keeps v normal, which the kernel's logarithm needs, and 1/v finite; ε must also be a float.
+        if (typeof(T) == typeof(float) && options.Epsilon is < Kernels.BitMath.SingleMinNormal or > float.MaxValue)
         {
-            ThrowHelper.ThrowEpsilonTooSmall(options.Epsilon, "float", Kernels.BitMath.SingleMinNormal);
+            ThrowHelper.ThrowEpsilonOutOfFloatRange(options.Epsilon);
         }
 
         if (target.Length != input.Length)
@@ -244,6 +244,9 @@ internal static class GaussianNllCore
         where TPar : struct, IParametrization
     {
         var shape = new Shape(request.Layout, request.Input.Length, request.Variance.Length);
+        // Per column, the variance gradient sums over every row, in double, in columnSums; rows of 256 columns or
+        // more use the caller's varianceGradient span as scratch for groups of rows (RunColumns), and it is written
+        // with the final sums at the end.
         bool perColumnGradient = request.Layout == VarianceLayout.PerColumn && !request.VarianceGradient.IsEmpty;
 
         Sums total;

@@ -23,8 +23,10 @@ namespace GaussianNll;
 /// </para>
 /// <para>
 /// NaN in any input propagates to the results it touches, as in PyTorch. Inputs are never modified. Every method
-/// is thread-safe and allocates nothing (a per-column layout with more than 512 columns rents a buffer from
-/// <see cref="System.Buffers.ArrayPool{T}.Shared"/>). Sums are accumulated in blocks and then in double, in an order
+/// is thread-safe. On the calling thread (<see cref="GaussianNllOptions.MaxDegreeOfParallelism"/> 1, or inputs below
+/// 262,144 elements) nothing is allocated (a per-column layout with more than 512 columns rents a buffer from
+/// <see cref="System.Buffers.ArrayPool{T}.Shared"/>); a call that uses worker threads allocates a few small objects
+/// for them. Sums are accumulated in blocks and then in double, in an order
 /// fixed by the length and the layout, so on a given machine the same input gives the same bits, whatever the
 /// alignment of the buffers and the degree of parallelism (machines with other vector widths round differently).
 /// </para>
@@ -50,7 +52,7 @@ public static class GaussianNllLoss
     /// <paramref name="target"/> or <paramref name="variance"/> has a length that does not fit <paramref name="input"/>,
     /// or <paramref name="variance"/> has a negative entry.
     /// </exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="options"/> has an epsilon too small for the element type.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="options"/> has an epsilon outside the range of normal <see cref="float"/> numbers and the data is float.</exception>
     public static float Forward(ReadOnlySpan<float> input, ReadOnlySpan<float> target, ReadOnlySpan<float> variance, GaussianNllOptions? options = null) =>
         Forward<float>(input, target, variance, options);
 
@@ -72,7 +74,7 @@ public static class GaussianNllLoss
     /// A span has a length that does not fit <paramref name="input"/>, <paramref name="destination"/> overlaps an
     /// input, or <paramref name="variance"/> has a negative entry.
     /// </exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="options"/> has an epsilon too small for the element type.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="options"/> has an epsilon outside the range of normal <see cref="float"/> numbers and the data is float.</exception>
     public static void ForwardElementwise(ReadOnlySpan<float> input, ReadOnlySpan<float> target, ReadOnlySpan<float> variance, Span<float> destination, GaussianNllOptions? options = null) =>
         ForwardElementwise<float>(input, target, variance, destination, options);
 
@@ -102,7 +104,7 @@ public static class GaussianNllLoss
     /// A span has a length that does not fit, an output overlaps an input or another output, or
     /// <paramref name="variance"/> has a negative entry.
     /// </exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="options"/> has an epsilon too small for the element type.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="options"/> has an epsilon outside the range of normal <see cref="float"/> numbers and the data is float.</exception>
     public static void Backward(ReadOnlySpan<float> input, ReadOnlySpan<float> target, ReadOnlySpan<float> variance, Span<float> inputGradient, Span<float> varianceGradient, GaussianNllOptions? options = null, float outputGradient = 1f) =>
         Backward<float>(input, target, variance, inputGradient, varianceGradient, options, outputGradient);
 
@@ -135,7 +137,7 @@ public static class GaussianNllLoss
     /// A span has a length that does not fit, an output overlaps an input or another output, or
     /// <paramref name="variance"/> has a negative entry.
     /// </exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="options"/> has an epsilon too small for the element type.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="options"/> has an epsilon outside the range of normal <see cref="float"/> numbers and the data is float.</exception>
     public static void BackwardElementwise(ReadOnlySpan<float> input, ReadOnlySpan<float> target, ReadOnlySpan<float> variance, ReadOnlySpan<float> outputGradient, Span<float> inputGradient, Span<float> varianceGradient, GaussianNllOptions? options = null) =>
         BackwardElementwise<float>(input, target, variance, outputGradient, inputGradient, varianceGradient, options);
 
@@ -167,7 +169,7 @@ public static class GaussianNllLoss
     /// A span has a length that does not fit, an output overlaps an input or another output, or
     /// <paramref name="variance"/> has a negative entry.
     /// </exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="options"/> has an epsilon too small for the element type.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="options"/> has an epsilon outside the range of normal <see cref="float"/> numbers and the data is float.</exception>
     public static float ForwardBackward(ReadOnlySpan<float> input, ReadOnlySpan<float> target, ReadOnlySpan<float> variance, Span<float> inputGradient, Span<float> varianceGradient, GaussianNllOptions? options = null) =>
         ForwardBackward<float>(input, target, variance, inputGradient, varianceGradient, options);
 

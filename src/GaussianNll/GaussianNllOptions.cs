@@ -47,7 +47,7 @@ public sealed record GaussianNllOptions
     /// As in PyTorch, the clamp is ignored by the gradient: the variance gradient is evaluated at the clamped
     /// <c>v</c>, also where σ² &lt; ε. For <see cref="float"/> spans, ε is rounded to <see cref="float"/> and must
     /// be at least the smallest normal float, 1.17549435e-38, so that <c>v</c> is a normal number and <c>1/v</c> is
-    /// finite.
+    /// finite, and at most <see cref="float.MaxValue"/>.
     /// </remarks>
     /// <exception cref="ArgumentOutOfRangeException">The value is not finite or is below the smallest normal double.</exception>
     public double Epsilon

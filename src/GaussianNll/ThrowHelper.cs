@@ -38,11 +38,13 @@ internal static class ThrowHelper
             "variance");
 
     [DoesNotReturn]
-    internal static void ThrowEpsilonTooSmall(double epsilon, string typeName, double minimum) =>
+    internal static void ThrowEpsilonOutOfFloatRange(double epsilon) =>
         throw new ArgumentOutOfRangeException(
             "options",
             epsilon,
-            string.Create(CultureInfo.InvariantCulture, $"Epsilon {epsilon} is below {minimum}, the smallest normal {typeName}."));
+            string.Create(
+                CultureInfo.InvariantCulture,
+                $"Epsilon {epsilon} is outside the range float data needs: from the smallest normal float, {Kernels.BitMath.SingleMinNormal}, to float.MaxValue."));
 
     private static string LayoutRule(VarianceLayout layout) => layout switch
     {

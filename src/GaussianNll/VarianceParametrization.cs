@@ -15,8 +15,11 @@ public enum VarianceParametrization
     /// <summary>
     /// The log-variance <c>s = ln σ²</c>, a network's usual unconstrained output. Range: any real number.
     /// It is clamped to <c>s_c = max(s, ln eps)</c>, so <c>v = e^(s_c)</c>; the loss needs one exponential and
-    /// no logarithm or division, and stays finite for large negative <c>s</c>.
-    /// PyTorch: <c>F.gaussian_nll_loss(mu, y, s.exp(), eps=eps)</c>.
+    /// no logarithm or division, and stays finite for large negative <c>s</c>. The clamp is ignored by the gradient
+    /// in the s domain: <c>d/ds = ½(1 − d²·e^(−s_c))</c>, also where <c>s &lt; ln eps</c>.
+    /// PyTorch: the loss equals <c>F.gaussian_nll_loss(mu, y, s.exp(), eps=eps)</c>; so does the gradient where
+    /// <c>s ≥ ln eps</c> (below it, autograd through <c>exp</c> would scale the gradient by <c>e^s</c>, which all but
+    /// stops a collapsed variance from learning).
     /// </summary>
     LogVariance = 1,
 

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Numerics;
 using System.Threading;
 using System.Threading.Tasks;
+using FluentAssertions;
 using Xunit;
 
 namespace GaussianNll.Tests;
@@ -11,7 +12,7 @@ namespace GaussianNll.Tests;
 /// <summary>
 /// The entry points are thread-safe and their results do not depend on threading: many threads calling at once
 /// with different data get the bits of sequential calls, and every MaxDegreeOfParallelism gives the same bits,
-/// below and above the documented parallel break-even size (1 Mi elements).
+/// below and above the parallel break-even size (<see cref="ParallelWalk.MinimumLength"/>, 256 Ki elements).
 /// </summary>
 public class ConcurrencyTests
 {
@@ -69,8 +70,8 @@ public class ConcurrencyTests
 
     public static TheoryData<string, VarianceLayout, int> ParallelSizes()
     {
-        // Below 1 Mi elements (where every degree must stay sequential) and just above it (ragged: not a multiple
-        // of any chunk), per layout; per-row and per-column as 257 rows of 4099 columns.
+        // Below the parallel break-even size (where every degree must stay sequential) and above it (ragged: not a
+        // multiple of any chunk), per layout; per-row and per-column as 257 rows of 4099 columns.
         return new TheoryData<string, VarianceLayout, int>
         {
             { "float", VarianceLayout.Elementwise, 65537 },
@@ -125,6 +126,19 @@ public class ConcurrencyTests
                 outputs.CompareBits(mismatches, sequential, $"MaxDegreeOfParallelism {degree} vs 1");
             }
         }
+
+        // Forward asks for no variance gradient, so the per-column layout runs on worker threads too.
+        T sequentialForward = Api<T>.Forward(problem.Input, problem.Target, problem.Variance, options);
+        foreach (int degree in new[] { 2, 4, -1 })
+        {
+            T forward = Api<T>.Forward(problem.Input, problem.Target, problem.Variance, options with { MaxDegreeOfParallelism = degree });
+            forward.Should().Be(sequentialForward, $"Forward with MaxDegreeOfParallelism {degree} has the same bits as with 1");
+        }
+
+        // The sizes above the break-even really take the parallel path (so the comparison above is not sequential
+        // against sequential).
+        bool parallel = ParallelWalk.ShouldRun(new GaussianNll.Shape(layout, length, problem.Variance.Length), 2);
+        parallel.Should().Be(length >= ParallelWalk.MinimumLength);
 
         mismatches.ThrowIfAny(problem.ToString());
     }

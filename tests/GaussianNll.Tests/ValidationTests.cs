@@ -272,6 +272,22 @@ public class ValidationTests
         accumulator.Count.Should().Be(0);
     }
 
+    [Theory]
+    [InlineData(3.5e38)]
+    [InlineData(1e300)]
+    public void FloatMethods_EpsilonAboveFloatMaxValue_ThrowOptionsOutOfRange(double epsilon)
+    {
+        var options = GaussianNllOptions.Default with { Epsilon = epsilon };
+        foreach (var method in AllMethods)
+        {
+            var floats = new Workspace<float>(Length, Length);
+            floats.TakeSnapshot();
+            Action act = () => floats.Invoke(method, options);
+            act.Should().ThrowExactly<ArgumentOutOfRangeException>($"{method} with float spans").WithParameterName("options");
+            floats.Unchanged(out int at).Should().BeTrue($"{method} must change nothing (first change at {at})");
+        }
+    }
+
     /// <summary>
     /// The smallest ε each type accepts keeps v normal and 1/v finite. With σ² = 0 (so v = ε) and a tiny residual,
     /// the loss and both gradients are finite: loss = ½ln ε, d/dμ = d/ε, d/dσ² = ½(1/ε − d²/ε²).

@@ -97,15 +97,20 @@ internal static class FastMath
             r = TVector.MultiplyAdd(n, TVector.Create(T.CreateTruncating(-6.93147180369123816490e-01)), x);
             r = TVector.MultiplyAdd(n, TVector.Create(T.CreateTruncating(-1.90821492927058770002e-10)), r);
 
-            // 1 + r + r²/2! + … + r^13/13!, by Horner from the top.
-            p = TVector.Create(T.CreateTruncating(1.0 / 6227020800.0));
-            double factorial = 6227020800.0;
-            for (int i = 12; i >= 1; i--)
-            {
-                factorial /= i + 1;
-                p = TVector.MultiplyAdd(r, p, TVector.Create(T.CreateTruncating(1.0 / factorial)));
-            }
-
+            // 1 + r + r²/2! + … + r^13/13!, by Horner from the top: the coefficients are 1/13!, 1/12!, …, 1/1!.
+            p = TVector.Create(T.CreateTruncating(1.6059043836821613e-10));
+            p = TVector.MultiplyAdd(r, p, TVector.Create(T.CreateTruncating(2.08767569878681e-09)));
+            p = TVector.MultiplyAdd(r, p, TVector.Create(T.CreateTruncating(2.505210838544172e-08)));
+            p = TVector.MultiplyAdd(r, p, TVector.Create(T.CreateTruncating(2.755731922398589e-07)));
+            p = TVector.MultiplyAdd(r, p, TVector.Create(T.CreateTruncating(2.7557319223985893e-06)));
+            p = TVector.MultiplyAdd(r, p, TVector.Create(T.CreateTruncating(2.48015873015873e-05)));
+            p = TVector.MultiplyAdd(r, p, TVector.Create(T.CreateTruncating(0.0001984126984126984)));
+            p = TVector.MultiplyAdd(r, p, TVector.Create(T.CreateTruncating(0.001388888888888889)));
+            p = TVector.MultiplyAdd(r, p, TVector.Create(T.CreateTruncating(0.008333333333333333)));
+            p = TVector.MultiplyAdd(r, p, TVector.Create(T.CreateTruncating(0.041666666666666664)));
+            p = TVector.MultiplyAdd(r, p, TVector.Create(T.CreateTruncating(0.16666666666666666)));
+            p = TVector.MultiplyAdd(r, p, TVector.Create(T.CreateTruncating(0.5)));
+            p = TVector.MultiplyAdd(r, p, TVector.Create(T.CreateTruncating(1.0)));
             p = TVector.MultiplyAdd(r, p, one);
         }
 

@@ -35,13 +35,10 @@ internal readonly struct Scalar<T>(T value) : ISimdVector<Scalar<T>, T>
     public static Scalar<T> operator *(Scalar<T> left, Scalar<T> right) => new(left._value * right._value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Scalar<T> operator /(Scalar<T> left, Scalar<T> right) => new(left._value / right._value);
+    public static Scalar<T> MultiplyAdd(Scalar<T> a, Scalar<T> b, Scalar<T> c) => new(T.MultiplyAddEstimate(a._value, b._value, c._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Scalar<T> MultiplyAdd(Scalar<T> a, Scalar<T> b, Scalar<T> c) => new(T.FusedMultiplyAdd(a._value, b._value, c._value));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Scalar<T> NegatedMultiplyAdd(Scalar<T> a, Scalar<T> b, Scalar<T> c) => new(T.FusedMultiplyAdd(-a._value, b._value, c._value));
+    public static Scalar<T> NegatedMultiplyAdd(Scalar<T> a, Scalar<T> b, Scalar<T> c) => new(T.MultiplyAddEstimate(-a._value, b._value, c._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar<T> Reciprocal(Scalar<T> x) => new(T.One / x._value);
@@ -88,7 +85,4 @@ internal readonly struct Scalar<T>(T value) : ISimdVector<Scalar<T>, T>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Sum(Scalar<T> value) => value._value;
-
-    /// <summary>The element itself.</summary>
-    public T Value => _value;
 }

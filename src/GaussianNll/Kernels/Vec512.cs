@@ -38,9 +38,6 @@ internal readonly struct Vec512<T>(Vector512<T> value) : ISimdVector<Vec512<T>, 
     public static Vec512<T> operator *(Vec512<T> left, Vec512<T> right) => new(left._value * right._value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vec512<T> operator /(Vec512<T> left, Vec512<T> right) => new(left._value / right._value);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vec512<T> MultiplyAdd(Vec512<T> a, Vec512<T> b, Vec512<T> c) => typeof(T) == typeof(float)
         ? new(Vector512.FusedMultiplyAdd(a._value.AsSingle(), b._value.AsSingle(), c._value.AsSingle()).As<float, T>())
         : new(Vector512.FusedMultiplyAdd(a._value.AsDouble(), b._value.AsDouble(), c._value.AsDouble()).As<double, T>());
