@@ -33,30 +33,11 @@ internal static class FastMath
         var f = m - one;
         var s = f * TVector.ReciprocalOfNormal(f + TVector.Create(T.CreateTruncating(2.0)));
         var z = s * s;
-        TVector r;
-        TVector ln2High;
-        TVector ln2Low;
-        if (typeof(T) == typeof(float))
-        {
-            r = TVector.MultiplyAdd(z, TVector.Create(T.CreateTruncating(0.24279078841f)), TVector.Create(T.CreateTruncating(0.28498786688f)));
-            r = TVector.MultiplyAdd(z, r, TVector.Create(T.CreateTruncating(0.40000972152f)));
-            r = TVector.MultiplyAdd(z, r, TVector.Create(T.CreateTruncating(0.66666662693f)));
-            ln2High = TVector.Create(T.CreateTruncating(6.9313812256e-01f));
-            ln2Low = TVector.Create(T.CreateTruncating(9.0580006145e-06f));
-        }
-        else
-        {
-            r = TVector.MultiplyAdd(z, TVector.Create(T.CreateTruncating(1.479819860511658591e-01)), TVector.Create(T.CreateTruncating(1.531383769920937332e-01)));
-            r = TVector.MultiplyAdd(z, r, TVector.Create(T.CreateTruncating(1.818357216161805012e-01)));
-            r = TVector.MultiplyAdd(z, r, TVector.Create(T.CreateTruncating(2.222219843214978396e-01)));
-            r = TVector.MultiplyAdd(z, r, TVector.Create(T.CreateTruncating(2.857142874366239149e-01)));
-            r = TVector.MultiplyAdd(z, r, TVector.Create(T.CreateTruncating(3.999999999940941908e-01)));
-            r = TVector.MultiplyAdd(z, r, TVector.Create(T.CreateTruncating(6.666666666666735130e-01)));
-            ln2High = TVector.Create(T.CreateTruncating(6.93147180369123816490e-01));
-            ln2Low = TVector.Create(T.CreateTruncating(1.90821492927058770002e-10));
-        }
+        bool isFloat = typeof(T) == typeof(float);
+        var r = isFloat ? LogPolynomialSingle<T, TVector>(z) : LogPolynomialDouble<T, TVector>(z);
+        var ln2High = TVector.Create(T.CreateTruncating(isFloat ? 6.9313812256e-01 : 6.93147180369123816490e-01));
+        var ln2Low = TVector.Create(T.CreateTruncating(isFloat ? 9.0580006145e-06 : 1.90821492927058770002e-10));
 
-        r *= z;
         var halfSquare = half * f * f;
         var result = TVector.MultiplyAdd(k, ln2High, (TVector.MultiplyAdd(s, halfSquare + r, k * ln2Low) - halfSquare) + f);
 
@@ -70,7 +51,6 @@ internal static class FastMath
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TVector : struct, ISimdVector<TVector, T>
     {
-        var one = TVector.Create(T.One);
         bool isFloat = typeof(T) == typeof(float);
 
         // Beyond these e^x is 0 or ∞ anyway; clamping keeps n inside the range ScaleByPowerOfTwo handles (NaN is kept).
@@ -79,41 +59,78 @@ internal static class FastMath
         x = TVector.ConditionalSelect(TVector.LessThan(limit, x), limit, x);
 
         var n = TVector.Round(x * TVector.Create(T.CreateTruncating(1.44269504088896340736)));
-        TVector r;
-        TVector p;
-        if (isFloat)
-        {
-            r = TVector.MultiplyAdd(n, TVector.Create(T.CreateTruncating(-0.693359375f)), x);
-            r = TVector.MultiplyAdd(n, TVector.Create(T.CreateTruncating(2.12194440e-4f)), r);
-            p = TVector.MultiplyAdd(r, TVector.Create(T.CreateTruncating(1.9875691500e-4f)), TVector.Create(T.CreateTruncating(1.3981999507e-3f)));
-            p = TVector.MultiplyAdd(r, p, TVector.Create(T.CreateTruncating(8.3334519073e-3f)));
-            p = TVector.MultiplyAdd(r, p, TVector.Create(T.CreateTruncating(4.1665795894e-2f)));
-            p = TVector.MultiplyAdd(r, p, TVector.Create(T.CreateTruncating(1.6666665459e-1f)));
-            p = TVector.MultiplyAdd(r, p, TVector.Create(T.CreateTruncating(5.0000001201e-1f)));
-            p = TVector.MultiplyAdd(p, r * r, r) + one;
-        }
-        else
-        {
-            r = TVector.MultiplyAdd(n, TVector.Create(T.CreateTruncating(-6.93147180369123816490e-01)), x);
-            r = TVector.MultiplyAdd(n, TVector.Create(T.CreateTruncating(-1.90821492927058770002e-10)), r);
-
-            // 1 + r + r²/2! + … + r^13/13!, by Horner from the top: the coefficients are 1/13!, 1/12!, …, 1/1!.
-            p = TVector.Create(T.CreateTruncating(1.6059043836821613e-10));
-            p = TVector.MultiplyAdd(r, p, TVector.Create(T.CreateTruncating(2.08767569878681e-09)));
-            p = TVector.MultiplyAdd(r, p, TVector.Create(T.CreateTruncating(2.505210838544172e-08)));
-            p = TVector.MultiplyAdd(r, p, TVector.Create(T.CreateTruncating(2.755731922398589e-07)));
-            p = TVector.MultiplyAdd(r, p, TVector.Create(T.CreateTruncating(2.7557319223985893e-06)));
-            p = TVector.MultiplyAdd(r, p, TVector.Create(T.CreateTruncating(2.48015873015873e-05)));
-            p = TVector.MultiplyAdd(r, p, TVector.Create(T.CreateTruncating(0.0001984126984126984)));
-            p = TVector.MultiplyAdd(r, p, TVector.Create(T.CreateTruncating(0.001388888888888889)));
-            p = TVector.MultiplyAdd(r, p, TVector.Create(T.CreateTruncating(0.008333333333333333)));
-            p = TVector.MultiplyAdd(r, p, TVector.Create(T.CreateTruncating(0.041666666666666664)));
-            p = TVector.MultiplyAdd(r, p, TVector.Create(T.CreateTruncating(0.16666666666666666)));
-            p = TVector.MultiplyAdd(r, p, TVector.Create(T.CreateTruncating(0.5)));
-            p = TVector.MultiplyAdd(r, p, TVector.Create(T.CreateTruncating(1.0)));
-            p = TVector.MultiplyAdd(r, p, one);
-        }
-
+        var p = isFloat ? ExpPolynomialSingle<T, TVector>(x, n) : ExpPolynomialDouble<T, TVector>(x, n);
         return TVector.ScaleByPowerOfTwo(p, n);
+    }
+
+    // The polynomials are separate methods per element type so that the JIT imports only the one it needs: inlining
+    // both into the kernel's loop would exhaust its inlining budget, and the loop's vector operations would be left
+    // as calls.
+
+    /// <summary>musl's logf R(z) = z·(Lg1 + z·(Lg2 + z·(Lg3 + z·Lg4))).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector LogPolynomialSingle<T, TVector>(TVector z)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TVector : struct, ISimdVector<TVector, T>
+    {
+        var r = TVector.MultiplyAdd(z, TVector.Create(T.CreateTruncating(0.24279078841f)), TVector.Create(T.CreateTruncating(0.28498786688f)));
+        r = TVector.MultiplyAdd(z, r, TVector.Create(T.CreateTruncating(0.40000972152f)));
+        r = TVector.MultiplyAdd(z, r, TVector.Create(T.CreateTruncating(0.66666662693f)));
+        return r * z;
+    }
+
+    /// <summary>fdlibm's log R(z) = z·(Lg1 + z·(Lg2 + … + z·Lg7)).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector LogPolynomialDouble<T, TVector>(TVector z)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TVector : struct, ISimdVector<TVector, T>
+    {
+        var r = TVector.MultiplyAdd(z, TVector.Create(T.CreateTruncating(1.479819860511658591e-01)), TVector.Create(T.CreateTruncating(1.531383769920937332e-01)));
+        r = TVector.MultiplyAdd(z, r, TVector.Create(T.CreateTruncating(1.818357216161805012e-01)));
+        r = TVector.MultiplyAdd(z, r, TVector.Create(T.CreateTruncating(2.222219843214978396e-01)));
+        r = TVector.MultiplyAdd(z, r, TVector.Create(T.CreateTruncating(2.857142874366239149e-01)));
+        r = TVector.MultiplyAdd(z, r, TVector.Create(T.CreateTruncating(3.999999999940941908e-01)));
+        r = TVector.MultiplyAdd(z, r, TVector.Create(T.CreateTruncating(6.666666666666735130e-01)));
+        return r * z;
+    }
+
+    /// <summary>e^x = 2^n·e^r with r = x − n·ln 2 (Cephes' split of ln 2) and Cephes' expf polynomial for e^r.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector ExpPolynomialSingle<T, TVector>(TVector x, TVector n)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TVector : struct, ISimdVector<TVector, T>
+    {
+        var r = TVector.MultiplyAdd(n, TVector.Create(T.CreateTruncating(-0.693359375f)), x);
+        r = TVector.MultiplyAdd(n, TVector.Create(T.CreateTruncating(2.12194440e-4f)), r);
+        var p = TVector.MultiplyAdd(r, TVector.Create(T.CreateTruncating(1.9875691500e-4f)), TVector.Create(T.CreateTruncating(1.3981999507e-3f)));
+        p = TVector.MultiplyAdd(r, p, TVector.Create(T.CreateTruncating(8.3334519073e-3f)));
+        p = TVector.MultiplyAdd(r, p, TVector.Create(T.CreateTruncating(4.1665795894e-2f)));
+        p = TVector.MultiplyAdd(r, p, TVector.Create(T.CreateTruncating(1.6666665459e-1f)));
+        p = TVector.MultiplyAdd(r, p, TVector.Create(T.CreateTruncating(5.0000001201e-1f)));
+        return TVector.MultiplyAdd(p, r * r, r) + TVector.Create(T.One);
+    }
+
+    /// <summary>e^r = 1 + r + r²/2! + … + r^13/13! by Horner from the top, with r = x − n·ln 2 (fdlibm's split).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector ExpPolynomialDouble<T, TVector>(TVector x, TVector n)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TVector : struct, ISimdVector<TVector, T>
+    {
+        var r = TVector.MultiplyAdd(n, TVector.Create(T.CreateTruncating(-6.93147180369123816490e-01)), x);
+        r = TVector.MultiplyAdd(n, TVector.Create(T.CreateTruncating(-1.90821492927058770002e-10)), r);
+        var p = TVector.Create(T.CreateTruncating(1.6059043836821613e-10));
+        p = TVector.MultiplyAdd(r, p, TVector.Create(T.CreateTruncating(2.08767569878681e-09)));
+        p = TVector.MultiplyAdd(r, p, TVector.Create(T.CreateTruncating(2.505210838544172e-08)));
+        p = TVector.MultiplyAdd(r, p, TVector.Create(T.CreateTruncating(2.755731922398589e-07)));
+        p = TVector.MultiplyAdd(r, p, TVector.Create(T.CreateTruncating(2.7557319223985893e-06)));
+        p = TVector.MultiplyAdd(r, p, TVector.Create(T.CreateTruncating(2.48015873015873e-05)));
+        p = TVector.MultiplyAdd(r, p, TVector.Create(T.CreateTruncating(0.0001984126984126984)));
+        p = TVector.MultiplyAdd(r, p, TVector.Create(T.CreateTruncating(0.001388888888888889)));
+        p = TVector.MultiplyAdd(r, p, TVector.Create(T.CreateTruncating(0.008333333333333333)));
+        p = TVector.MultiplyAdd(r, p, TVector.Create(T.CreateTruncating(0.041666666666666664)));
+        p = TVector.MultiplyAdd(r, p, TVector.Create(T.CreateTruncating(0.16666666666666666)));
+        p = TVector.MultiplyAdd(r, p, TVector.Create(T.CreateTruncating(0.5)));
+        p = TVector.MultiplyAdd(r, p, TVector.Create(T.One));
+        return TVector.MultiplyAdd(r, p, TVector.Create(T.One));
     }
 }

@@ -39,6 +39,38 @@ internal static class LossKernel
         }
     }
 
+    /// <summary>Runs elements [start, end) with the β weighting compiled in or out.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RunRange<T, TVector, TPar>(scoped in Job<T> job, in KernelSettings<T> settings, int start, int end, ref Sums sums)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TVector : struct, ISimdVector<TVector, T>
+        where TPar : struct, IParametrization
+    {
+        if (settings.Beta != T.Zero)
+        {
+            RunRange<T, TVector, TPar, Yes>(job, settings, start, end, ref sums);
+        }
+        else
+        {
+            RunRange<T, TVector, TPar, No>(job, settings, start, end, ref sums);
+        }
+    }
+
+    /// <summary>
+    /// Prepares a variance shared by a whole run, and its β weight. Kept out of line: it runs once per run, and
+    /// inlining it would spend the JIT's inlining budget that the loop needs.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Prepared<TVector> PrepareShared<T, TVector, TPar>(TVector p, in KernelConstants<T, TVector> k, bool hasBeta, out TVector weight)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TVector : struct, ISimdVector<TVector, T>
+        where TPar : struct, IParametrization
+    {
+        var prepared = TPar.Prepare<T, TVector>(p, k);
+        weight = hasBeta ? FastMath.Exp<T, TVector>(k.Beta * prepared.LogVariance) : k.One;
+        return prepared;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int RunWidth<T, TVector, TPar>(scoped in Job<T> job, in KernelSettings<T> settings, int start, int length, ref Sums sums)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -55,11 +87,15 @@ internal static class LossKernel
         return end;
     }
 
-    /// <summary>Runs elements [start, end); end − start is a multiple of the vector width.</summary>
-    private static void RunRange<T, TVector, TPar>(scoped in Job<T> job, in KernelSettings<T> settings, int start, int end, ref Sums sums)
+    /// <summary>
+    /// Runs elements [start, end); end − start is a multiple of the vector width. <typeparamref name="TBeta"/> says
+    /// whether β ≠ 0, so that the loop of the plain loss carries no exponential at all.
+    /// </summary>
+    private static void RunRange<T, TVector, TPar, TBeta>(scoped in Job<T> job, in KernelSettings<T> settings, int start, int end, ref Sums sums)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TVector : struct, ISimdVector<TVector, T>
         where TPar : struct, IParametrization
+        where TBeta : struct, IFlag
     {
         var k = new KernelConstants<T, TVector>(settings);
 
@@ -78,7 +114,7 @@ internal static class LossKernel
         bool wantVarianceGradient = !job.VarianceGradient.IsEmpty || job.SumVarianceGradient;
         bool needGradient = wantInputGradient || wantVarianceGradient;
         bool perElementScale = !job.OutputGradient.IsEmpty;
-        bool hasBeta = settings.Beta != T.Zero;
+        bool hasBeta = TBeta.IsSet;
         bool broadcast = job.BroadcastVariance;
         bool accumulate = job.AccumulateVarianceGradient;
 
@@ -89,11 +125,7 @@ internal static class LossKernel
         if (broadcast)
         {
             var p = TVector.Create(job.Variance[0]);
-            shared = TPar.Prepare<T, TVector>(p, k);
-            if (hasBeta)
-            {
-                sharedWeight = FastMath.Exp<T, TVector>(k.Beta * shared.LogVariance);
-            }
+            shared = PrepareShared<T, TVector, TPar>(p, k, hasBeta, out sharedWeight);
 
             if (TPar.RejectsNegative)
             {
@@ -195,4 +227,22 @@ internal static class LossKernel
 
         sums.NegativeVariance |= TVector.HasNegative(negative);
     }
+}
+
+/// <summary>A compile-time boolean: the JIT specialises a generic method for each and drops the dead branches.</summary>
+internal interface IFlag
+{
+    static abstract bool IsSet { get; }
+}
+
+/// <summary>The flag that is set.</summary>
+internal readonly struct Yes : IFlag
+{
+    public static bool IsSet => true;
+}
+
+/// <summary>The flag that is clear.</summary>
+internal readonly struct No : IFlag
+{
+    public static bool IsSet => false;
 }
