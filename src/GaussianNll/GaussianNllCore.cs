@@ -482,10 +482,7 @@ internal static class GaussianNllCore
             int length = rows * columns;
             if (perRow)
             {
-                for (int r = 0; r < rows; r++)
-                {
-                    variance.Slice(r * columns, columns).Fill(request.Variance[row + r]);
-                }
+                SpreadRows(request.Variance.Slice(row, rows), variance, columns);
             }
 
             var job = new Job<T>
@@ -507,10 +504,7 @@ internal static class GaussianNllCore
 
             if (perRow)
             {
-                for (int r = 0; r < rows; r++)
-                {
-                    request.VarianceGradient[row + r] = T.CreateTruncating(SpanMath.SumToDouble<T>(gradient.Slice(r * columns, columns)));
-                }
+                SumRows(gradient.Slice(0, length), request.VarianceGradient.Slice(row, rows), columns);
             }
             else
             {
@@ -520,6 +514,60 @@ internal static class GaussianNllCore
                     columnSums[j] += double.CreateTruncating(gradient[j]);
                 }
             }
+        }
+    }
+
+    /// <summary>Writes each of <paramref name="values"/> <paramref name="columns"/> times in a row into <paramref name="destination"/>.</summary>
+    private static void SpreadRows<T>(ReadOnlySpan<T> values, Span<T> destination, int columns)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (columns >= Vector<T>.Count)
+        {
+            for (int r = 0; r < values.Length; r++)
+            {
+                destination.Slice(r * columns, columns).Fill(values[r]);
+            }
+
+            return;
+        }
+
+        // A handful of columns: a call per row would cost more than the row itself.
+        int i = 0;
+        foreach (var value in values)
+        {
+            for (int c = 0; c < columns; c++)
+            {
+                destination[i++] = value;
+            }
+        }
+    }
+
+    /// <summary>Writes the sum of each row of <paramref name="columns"/> elements of <paramref name="matrix"/> into <paramref name="sums"/>.</summary>
+    private static void SumRows<T>(ReadOnlySpan<T> matrix, Span<T> sums, int columns)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (columns >= Vector<T>.Count)
+        {
+            for (int r = 0; r < sums.Length; r++)
+            {
+                sums[r] = T.CreateTruncating(SpanMath.SumToDouble(matrix.Slice(r * columns, columns)));
+            }
+
+            return;
+        }
+
+        // Fewer columns than a vector: each row is added in double, rows independent of each other so that the
+        // additions of consecutive rows overlap.
+        int i = 0;
+        for (int r = 0; r < sums.Length; r++)
+        {
+            double sum = 0;
+            for (int c = 0; c < columns; c++)
+            {
+                sum += double.CreateTruncating(matrix[i++]);
+            }
+
+            sums[r] = T.CreateTruncating(sum);
         }
     }
 
