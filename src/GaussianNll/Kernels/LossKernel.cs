@@ -15,6 +15,14 @@ namespace GaussianNll.Kernels;
 /// <c>d/dparameter = w·s·TPar.Gradient</c>, where <c>w = v^β</c> (held constant) and <c>s</c> is the output
 /// gradient. Sums are kept in vector lanes for at most <see cref="BlockSize"/> elements and then added to a
 /// double, so a float sum stays accurate at any length and the same input gives the same bits.
+/// <para>
+/// The loop's speed depends on the JIT inlining everything it calls (the wrappers' operators, the logarithm, the
+/// parametrization). The JIT gives up inlining, silently, once a method's inlining budget is spent, and the vector
+/// operations then become calls that spill every register: about eight times slower. So keep what is imported into
+/// <c>RunRange</c> small: per-type code in separate methods chosen by <c>typeof</c>, rare work out of line, flags that
+/// remove code as type parameters. After a change here, check the benchmark (or <c>DOTNET_JitDisasm=RunRange</c>)
+/// for calls in the loop.
+/// </para>
 /// </remarks>
 internal static class LossKernel
 {
