@@ -355,18 +355,11 @@ internal static class GaussianNllCore
     {
         bool broadcast = request.Layout == VarianceLayout.Scalar;
         int count = end - start;
-        var job = new Job<T>
-        {
-            Input = request.Input.Slice(start, count),
-            Target = request.Target.Slice(start, count),
-            Variance = broadcast ? request.Variance : request.Variance.Slice(start, count),
-            OutputGradient = Part(request.OutputGradient, start, count),
-            Loss = Part(request.Destination, start, count),
-            InputGradient = Part(request.InputGradient, start, count),
-            VarianceGradient = broadcast ? default : Part(request.VarianceGradient, start, count),
-            BroadcastVariance = broadcast,
-            SumVarianceGradient = broadcast && !request.VarianceGradient.IsEmpty,
-        };
+        var job = request.Elements(start, count);
+        job.Variance = broadcast ? request.Variance : request.Variance.Slice(start, count);
+        job.VarianceGradient = broadcast ? default : Part(request.VarianceGradient, start, count);
+        job.BroadcastVariance = broadcast;
+        job.SumVarianceGradient = broadcast && !request.VarianceGradient.IsEmpty;
         LossKernel.Run<T, TPar>(job, settings, ref sums);
     }
 
@@ -379,17 +372,10 @@ internal static class GaussianNllCore
         for (int row = start; row < end; row++)
         {
             int offset = row * columns;
-            var job = new Job<T>
-            {
-                Input = request.Input.Slice(offset, columns),
-                Target = request.Target.Slice(offset, columns),
-                Variance = request.Variance.Slice(row, 1),
-                OutputGradient = Part(request.OutputGradient, offset, columns),
-                Loss = Part(request.Destination, offset, columns),
-                InputGradient = Part(request.InputGradient, offset, columns),
-                BroadcastVariance = true,
-                SumVarianceGradient = wantVarianceGradient,
-            };
+            var job = request.Elements(offset, columns);
+            job.Variance = request.Variance.Slice(row, 1);
+            job.BroadcastVariance = true;
+            job.SumVarianceGradient = wantVarianceGradient;
             var rowSums = new Sums { Loss = sums.Loss, NegativeVariance = sums.NegativeVariance };
             LossKernel.Run<T, TPar>(job, settings, ref rowSums);
             sums.Loss = rowSums.Loss;
@@ -422,17 +408,10 @@ internal static class GaussianNllCore
         for (int row = start; row < end; row++)
         {
             int offset = row * columns;
-            var job = new Job<T>
-            {
-                Input = request.Input.Slice(offset, columns),
-                Target = request.Target.Slice(offset, columns),
-                Variance = request.Variance,
-                OutputGradient = Part(request.OutputGradient, offset, columns),
-                Loss = Part(request.Destination, offset, columns),
-                InputGradient = Part(request.InputGradient, offset, columns),
-                VarianceGradient = request.VarianceGradient,
-                AccumulateVarianceGradient = row % PerColumnRowGroup != 0,
-            };
+            var job = request.Elements(offset, columns);
+            job.Variance = request.Variance;
+            job.VarianceGradient = request.VarianceGradient;
+            job.AccumulateVarianceGradient = row % PerColumnRowGroup != 0;
             LossKernel.Run<T, TPar>(job, settings, ref sums);
             if (wantVarianceGradient && (row % PerColumnRowGroup == PerColumnRowGroup - 1 || row == rows - 1))
             {
@@ -485,16 +464,9 @@ internal static class GaussianNllCore
                 SpreadRows(request.Variance.Slice(row, rows), variance, columns);
             }
 
-            var job = new Job<T>
-            {
-                Input = request.Input.Slice(offset, length),
-                Target = request.Target.Slice(offset, length),
-                Variance = variance.Slice(0, length),
-                OutputGradient = Part(request.OutputGradient, offset, length),
-                Loss = Part(request.Destination, offset, length),
-                InputGradient = Part(request.InputGradient, offset, length),
-                VarianceGradient = wantVarianceGradient ? gradient.Slice(0, length) : default,
-            };
+            scoped var job = request.Elements(offset, length);
+            job.Variance = variance.Slice(0, length);
+            job.VarianceGradient = wantVarianceGradient ? gradient.Slice(0, length) : default;
             LossKernel.Run<T, TPar>(job, settings, ref sums);
 
             if (!wantVarianceGradient)
@@ -579,6 +551,7 @@ internal static class GaussianNllCore
 
     /// <summary>The spans of one call.</summary>
     internal ref struct Request<T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         public ReadOnlySpan<T> Input;
         public ReadOnlySpan<T> Target;
@@ -588,5 +561,18 @@ internal static class GaussianNllCore
         public Span<T> InputGradient;
         public Span<T> VarianceGradient;
         public VarianceLayout Layout;
+
+        /// <summary>
+        /// A job over elements [offset, offset + count): the inputs and the per-element outputs sliced, the variance and
+        /// its gradient left for the layout to set.
+        /// </summary>
+        public readonly Job<T> Elements(int offset, int count) => new()
+        {
+            Input = Input.Slice(offset, count),
+            Target = Target.Slice(offset, count),
+            OutputGradient = Part(OutputGradient, offset, count),
+            Loss = Part(Destination, offset, count),
+            InputGradient = Part(InputGradient, offset, count),
+        };
     }
 }

@@ -82,7 +82,7 @@ internal static unsafe class ParallelWalk
 
     /// <summary>The pinned spans of a call, as pointers a worker thread can turn back into spans.</summary>
     private sealed class Work<T>
-        where T : unmanaged
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         public T* Input;
         public T* Target;
