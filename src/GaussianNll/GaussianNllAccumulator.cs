@@ -47,12 +47,19 @@ public sealed class GaussianNllAccumulator
     /// <exception cref="ArgumentException">
     /// A length does not fit, or <paramref name="variance"/> has a negative entry; the accumulator is then unchanged.
     /// </exception>
-    /// <exception cref="ArgumentOutOfRangeException"><see cref="Options"/> has an epsilon too small for float.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// <see cref="Options"/> has an epsilon outside [1.17549435e-38, float.MaxValue], the range float data needs.
+    /// </exception>
     public void Add(ReadOnlySpan<float> input, ReadOnlySpan<float> target, ReadOnlySpan<float> variance) =>
         Add<float>(input, target, variance);
 
-    /// <inheritdoc cref="Add(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float})"/>
     /// <summary>Adds a chunk of double data.</summary>
+    /// <param name="input">The predicted means μ.</param>
+    /// <param name="target">The observed targets y. Same length as <paramref name="input"/>.</param>
+    /// <param name="variance">The chunk's variances, laid out and parametrized as <see cref="Options"/> says.</param>
+    /// <exception cref="ArgumentException">
+    /// A length does not fit, or <paramref name="variance"/> has a negative entry; the accumulator is then unchanged.
+    /// </exception>
     public void Add(ReadOnlySpan<double> input, ReadOnlySpan<double> target, ReadOnlySpan<double> variance) =>
         Add<double>(input, target, variance);
 

@@ -28,7 +28,8 @@ namespace GaussianNll;
 /// <see cref="System.Buffers.ArrayPool{T}.Shared"/>); a call that uses worker threads allocates a few small objects
 /// for them. Sums are accumulated in blocks and then in double, in an order
 /// fixed by the length and the layout, so on a given machine the same input gives the same bits, whatever the
-/// alignment of the buffers and the degree of parallelism (machines with other vector widths round differently).
+/// alignment of the buffers and the degree of parallelism (machines with other vector widths, or without FMA, round
+/// differently in the last bits).
 /// </para>
 /// <para>
 /// A negative variance (or standard deviation) entry raises an <see cref="ArgumentException"/> on

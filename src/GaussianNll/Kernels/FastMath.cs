@@ -34,7 +34,7 @@ internal static class FastMath
         var s = f * TVector.ReciprocalOfNormal(f + TVector.Create(T.CreateTruncating(2.0)));
         var z = s * s;
         bool isFloat = typeof(T) == typeof(float);
-        var r = isFloat ? LogPolynomialSingle<T, TVector>(z) : LogPolynomialDouble<T, TVector>(z);
+        var r = typeof(T) == typeof(float) ? LogPolynomialSingle<T, TVector>(z) : LogPolynomialDouble<T, TVector>(z);
         var ln2High = TVector.Create(T.CreateTruncating(isFloat ? 6.9313812256e-01 : 6.93147180369123816490e-01));
         var ln2Low = TVector.Create(T.CreateTruncating(isFloat ? 9.0580006145e-06 : 1.90821492927058770002e-10));
 
@@ -59,7 +59,7 @@ internal static class FastMath
         x = TVector.ConditionalSelect(TVector.LessThan(limit, x), limit, x);
 
         var n = TVector.Round(x * TVector.Create(T.CreateTruncating(1.44269504088896340736)));
-        var p = isFloat ? ExpPolynomialSingle<T, TVector>(x, n) : ExpPolynomialDouble<T, TVector>(x, n);
+        var p = typeof(T) == typeof(float) ? ExpPolynomialSingle<T, TVector>(x, n) : ExpPolynomialDouble<T, TVector>(x, n);
         return TVector.ScaleByPowerOfTwo(p, n);
     }
 
