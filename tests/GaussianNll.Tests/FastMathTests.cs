@@ -18,7 +18,11 @@ public class FastMathTests(ITestOutputHelper output)
     /// <summary>Stated bounds, in units in the last place of the result.</summary>
     private const double FloatLogUlps = 1.0;
     private const double DoubleLogUlps = 1.0;
-    private const double FloatExpUlps = 1.0;
+    /// <summary>
+    /// Cephes' expf is not quite within 1 ulp: a check of every float in [−87.3, 88.7] on the Vector512 path found
+    /// 1.010 ulp at x = −5.8778844 (the sweep below includes that point).
+    /// </summary>
+    private const double FloatExpUlps = 1.02;
     private const double DoubleExpUlps = 1.0;
     private const double ReciprocalUlps = 1.0;
 
@@ -66,8 +70,9 @@ public class FastMathTests(ITestOutputHelper output)
             return;
         }
 
-        // e^x is a normal float for x in about [-87.3, 88.7]; the sweep covers every binade of the result.
-        var inputs = LinearSweep<float>(-87.3, 88.7, 400_000);
+        // e^x is a normal float for x in about [-87.3, 88.7]; the sweep covers every binade of the result, plus the
+        // worst input an exhaustive check found.
+        float[] inputs = [.. LinearSweep<float>(-87.3, 88.7, 400_000), -5.8778844f];
         double worst = MaxUlps(width, inputs, default(ExpFunction), x => Math.Exp(x));
         output.WriteLine($"{width}: float exp max error {worst:F3} ulp over {inputs.Length} inputs");
         worst.Should().BeLessThanOrEqualTo(FloatExpUlps);
