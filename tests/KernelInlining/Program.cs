@@ -2,7 +2,8 @@ using System;
 using GaussianNll;
 
 // 1,031 elements: a Vector512 body, then Vector128 and scalar tails; every parametrization, with and without β, in
-// float and double, through the elementwise (per-element variance) and scalar (shared variance) paths.
+// float and double, through the elementwise (per-element variance) and scalar (shared variance) paths, by every entry
+// point (each compiles its own loop; see KernelOutputs).
 const int Length = 1031;
 var random = new Random(1);
 float[] input = new float[Length], target = new float[Length], variance = new float[Length], inputGradient = new float[Length], varianceGradient = new float[Length];
@@ -15,6 +16,8 @@ for (int i = 0; i < Length; i++)
 
 double[] inputD = Array.ConvertAll(input, x => (double)x), targetD = Array.ConvertAll(target, x => (double)x), varianceD = Array.ConvertAll(variance, x => (double)x);
 double[] inputGradientD = new double[Length], varianceGradientD = new double[Length];
+float[] losses = new float[Length], outputGradient = Array.ConvertAll(input, x => x + 0.5f);
+double[] lossesD = new double[Length], outputGradientD = Array.ConvertAll(outputGradient, x => (double)x);
 
 double check = 0;
 foreach (var parametrization in Enum.GetValues<VarianceParametrization>())
@@ -27,6 +30,20 @@ foreach (var parametrization in Enum.GetValues<VarianceParametrization>())
             int varianceLength = layout == VarianceLayout.Scalar ? 1 : Length;
             check += GaussianNllLoss.ForwardBackward(input, target, variance.AsSpan(0, varianceLength), inputGradient, varianceGradient.AsSpan(0, varianceLength), options);
             check += GaussianNllLoss.ForwardBackward(inputD, targetD, varianceD.AsSpan(0, varianceLength), inputGradientD, varianceGradientD.AsSpan(0, varianceLength), options);
+            if (layout != VarianceLayout.Elementwise)
+            {
+                continue;
+            }
+
+            check += GaussianNllLoss.Forward(input, target, variance, options);
+            check += GaussianNllLoss.Forward(inputD, targetD, varianceD, options);
+            GaussianNllLoss.ForwardElementwise(input, target, variance, losses, options);
+            GaussianNllLoss.ForwardElementwise(inputD, targetD, varianceD, lossesD, options);
+            GaussianNllLoss.Backward(input, target, variance, inputGradient, varianceGradient, options);
+            GaussianNllLoss.Backward(inputD, targetD, varianceD, inputGradientD, varianceGradientD, options);
+            GaussianNllLoss.BackwardElementwise(input, target, variance, outputGradient, inputGradient, varianceGradient, options);
+            GaussianNllLoss.BackwardElementwise(inputD, targetD, varianceD, outputGradientD, inputGradientD, varianceGradientD, options);
+            check += losses[0] + lossesD[0] + inputGradient[0] + inputGradientD[0] + varianceGradient[0] + varianceGradientD[0];
         }
     }
 }

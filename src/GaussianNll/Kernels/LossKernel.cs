@@ -37,30 +37,78 @@ internal static class LossKernel
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TPar : struct, IParametrization
     {
-        int length = job.Input.Length;
-        int done = RunWidth<T, Vec512<T>, TPar>(job, settings, 0, length, ref sums);
-        done = RunWidth<T, Vec256<T>, TPar>(job, settings, done, length, ref sums);
-        done = RunWidth<T, Vec128<T>, TPar>(job, settings, done, length, ref sums);
-        if (done < length)
-        {
-            RunRange<T, Scalar<T>, TPar>(job, settings, done, length, ref sums);
-        }
-    }
-
-    /// <summary>Runs elements [start, end) with the β weighting compiled in or out.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void RunRange<T, TVector, TPar>(scoped in Job<T> job, in KernelSettings<T> settings, int start, int end, ref Sums sums)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
-        where TVector : struct, ISimdVector<TVector, T>
-        where TPar : struct, IParametrization
-    {
+        var outputs = OutputsOf(job, settings);
         if (settings.Beta != T.Zero)
         {
-            RunRange<T, TVector, TPar, Yes>(job, settings, start, end, ref sums);
+            RunOutputs<T, TPar, Yes>(job, settings, outputs, ref sums);
         }
         else
         {
-            RunRange<T, TVector, TPar, No>(job, settings, start, end, ref sums);
+            RunOutputs<T, TPar, No>(job, settings, outputs, ref sums);
+        }
+    }
+
+    /// <summary>What <paramref name="job"/> asks for: the outputs it has room for, and the settings' loss sum.</summary>
+    private static KernelOutputs OutputsOf<T>(scoped in Job<T> job, in KernelSettings<T> settings)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        var outputs = KernelOutputs.None;
+        outputs |= job.Loss.IsEmpty ? 0 : KernelOutputs.WriteLoss;
+        outputs |= settings.ReduceLoss ? KernelOutputs.ReduceLoss : 0;
+        outputs |= job.InputGradient.IsEmpty ? 0 : KernelOutputs.InputGradient;
+        outputs |= !job.VarianceGradient.IsEmpty || job.SumVarianceGradient ? KernelOutputs.VarianceGradient : 0;
+        outputs |= job.OutputGradient.IsEmpty ? 0 : KernelOutputs.PerElementScale;
+        outputs |= job.BroadcastVariance ? KernelOutputs.BroadcastVariance : 0;
+        outputs |= job.AccumulateVarianceGradient ? KernelOutputs.AccumulateVarianceGradient : 0;
+        return outputs;
+    }
+
+    /// <summary>
+    /// Compiles what the entry points' plain calls compute into the loop, so that it tests no flag per element and
+    /// keeps more in registers; any other combination runs with the flags read at run time.
+    /// </summary>
+    private static void RunOutputs<T, TPar, TBeta>(scoped in Job<T> job, in KernelSettings<T> settings, KernelOutputs outputs, ref Sums sums)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TPar : struct, IParametrization
+        where TBeta : struct, IFlag
+    {
+        switch (outputs)
+        {
+            case ForwardBackwardOutputs.Value:
+                RunWidths<T, TPar, TBeta, ForwardBackwardOutputs>(job, settings, default, ref sums);
+                break;
+            case ForwardOutputs.Value:
+                RunWidths<T, TPar, TBeta, ForwardOutputs>(job, settings, default, ref sums);
+                break;
+            case ForwardElementwiseOutputs.Value:
+                RunWidths<T, TPar, TBeta, ForwardElementwiseOutputs>(job, settings, default, ref sums);
+                break;
+            case BackwardOutputs.Value:
+                RunWidths<T, TPar, TBeta, BackwardOutputs>(job, settings, default, ref sums);
+                break;
+            case BackwardElementwiseOutputs.Value:
+                RunWidths<T, TPar, TBeta, BackwardElementwiseOutputs>(job, settings, default, ref sums);
+                break;
+            default:
+                RunWidths<T, TPar, TBeta, RuntimeOutputs>(job, settings, new RuntimeOutputs(outputs), ref sums);
+                break;
+        }
+    }
+
+    /// <summary>The widest accelerated vectors first, then narrower ones, then the last few elements one at a time.</summary>
+    private static void RunWidths<T, TPar, TBeta, TOutputs>(scoped in Job<T> job, in KernelSettings<T> settings, TOutputs outputs, ref Sums sums)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TPar : struct, IParametrization
+        where TBeta : struct, IFlag
+        where TOutputs : struct, IKernelOutputs
+    {
+        int length = job.Input.Length;
+        int done = RunWidth<T, Vec512<T>, TPar, TBeta, TOutputs>(job, settings, outputs, 0, length, ref sums);
+        done = RunWidth<T, Vec256<T>, TPar, TBeta, TOutputs>(job, settings, outputs, done, length, ref sums);
+        done = RunWidth<T, Vec128<T>, TPar, TBeta, TOutputs>(job, settings, outputs, done, length, ref sums);
+        if (done < length)
+        {
+            RunRange<T, Scalar<T>, TPar, TBeta, TOutputs>(job, settings, outputs, done, length, ref sums);
         }
     }
 
@@ -80,10 +128,12 @@ internal static class LossKernel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int RunWidth<T, TVector, TPar>(scoped in Job<T> job, in KernelSettings<T> settings, int start, int length, ref Sums sums)
+    private static int RunWidth<T, TVector, TPar, TBeta, TOutputs>(scoped in Job<T> job, in KernelSettings<T> settings, TOutputs outputs, int start, int length, ref Sums sums)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TVector : struct, ISimdVector<TVector, T>
         where TPar : struct, IParametrization
+        where TBeta : struct, IFlag
+        where TOutputs : struct, IKernelOutputs
     {
         if (!TVector.IsHardwareAccelerated || length - start < TVector.Count)
         {
@@ -91,19 +141,21 @@ internal static class LossKernel
         }
 
         int end = start + ((length - start) / TVector.Count * TVector.Count);
-        RunRange<T, TVector, TPar>(job, settings, start, end, ref sums);
+        RunRange<T, TVector, TPar, TBeta, TOutputs>(job, settings, outputs, start, end, ref sums);
         return end;
     }
 
     /// <summary>
     /// Runs elements [start, end); end − start is a multiple of the vector width. <typeparamref name="TBeta"/> says
-    /// whether β ≠ 0, so that the loop of the plain loss carries no exponential at all.
+    /// whether β ≠ 0, so that the loop of the plain loss carries no exponential at all; <paramref name="outputs"/>
+    /// says what to compute, known at compile time for the common combinations.
     /// </summary>
-    private static void RunRange<T, TVector, TPar, TBeta>(scoped in Job<T> job, in KernelSettings<T> settings, int start, int end, ref Sums sums)
+    private static void RunRange<T, TVector, TPar, TBeta, TOutputs>(scoped in Job<T> job, in KernelSettings<T> settings, TOutputs outputs, int start, int end, ref Sums sums)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TVector : struct, ISimdVector<TVector, T>
         where TPar : struct, IParametrization
         where TBeta : struct, IFlag
+        where TOutputs : struct, IKernelOutputs
     {
         var k = new KernelConstants<T, TVector>(settings);
 
@@ -115,16 +167,17 @@ internal static class LossKernel
         ref T inputGradient = ref MemoryMarshal.GetReference(job.InputGradient);
         ref T varianceGradient = ref MemoryMarshal.GetReference(job.VarianceGradient);
 
-        bool writeLoss = !job.Loss.IsEmpty;
-        bool reduceLoss = settings.ReduceLoss;
+        var flags = outputs.Flags;
+        bool writeLoss = (flags & KernelOutputs.WriteLoss) != 0;
+        bool reduceLoss = (flags & KernelOutputs.ReduceLoss) != 0;
         bool needLoss = writeLoss || reduceLoss;
-        bool wantInputGradient = !job.InputGradient.IsEmpty;
-        bool wantVarianceGradient = !job.VarianceGradient.IsEmpty || job.SumVarianceGradient;
+        bool wantInputGradient = (flags & KernelOutputs.InputGradient) != 0;
+        bool wantVarianceGradient = (flags & KernelOutputs.VarianceGradient) != 0;
         bool needGradient = wantInputGradient || wantVarianceGradient;
-        bool perElementScale = !job.OutputGradient.IsEmpty;
+        bool perElementScale = (flags & KernelOutputs.PerElementScale) != 0;
         bool hasBeta = TBeta.IsSet;
-        bool broadcast = job.BroadcastVariance;
-        bool accumulate = job.AccumulateVarianceGradient;
+        bool broadcast = (flags & KernelOutputs.BroadcastVariance) != 0;
+        bool accumulate = (flags & KernelOutputs.AccumulateVarianceGradient) != 0;
 
         // A broadcast variance is prepared once for the whole run.
         Prepared<TVector> shared = default;
