@@ -56,10 +56,17 @@ internal interface ISimdVector<TSelf, T>
 
     /// <summary>
     /// Splits finite, normal <c>x &gt; 0</c> into <c>x = significand·2^exponent</c> with the exponent integral and the
-    /// significand in [√½, √2) (a rounding may put it a hair outside). Some widths also handle subnormals; callers
+    /// significand in [0.75, 1.5) for float, [√½, √2) for double (see <see cref="FastMath.SignificandLimit{T}"/>; a
+    /// rounding may put a double a hair outside). Some widths also handle subnormals; callers
     /// must not rely on it.
     /// </summary>
     static abstract void Decompose(TSelf x, out TSelf exponent, out TSelf significand);
+
+    /// <summary>
+    /// <paramref name="x"/> where it is +∞ or NaN, else <paramref name="result"/>: the answer of a function whose
+    /// computation is meaningless at those inputs but which maps them to themselves (the logarithm of x ≥ 0).
+    /// </summary>
+    static abstract TSelf PassInfinityOrNaN(TSelf result, TSelf x);
 
     /// <summary>
     /// Folds <paramref name="value"/> into a running minimum that ignores NaN: start from zero, and

@@ -51,7 +51,7 @@ internal readonly struct Scalar<T>(T value) : ISimdVector<Scalar<T>, T>
     {
         int k = T.ILogB(x._value);
         var m = T.ScaleB(x._value, -k);
-        if (m > T.CreateTruncating(1.41421356237309504880))
+        if (m >= FastMath.SignificandLimit<T>())
         {
             m = T.ScaleB(m, -1);
             k++;
@@ -60,6 +60,9 @@ internal readonly struct Scalar<T>(T value) : ISimdVector<Scalar<T>, T>
         exponent = new(T.CreateTruncating(k));
         significand = new(m);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Scalar<T> PassInfinityOrNaN(Scalar<T> result, Scalar<T> x) => x._value < T.PositiveInfinity ? result : x;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar<T> TrackNegative(Scalar<T> tracker, Scalar<T> value) => value._value < tracker._value ? value : tracker;

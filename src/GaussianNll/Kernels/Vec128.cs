@@ -55,10 +55,14 @@ internal readonly struct Vec128<T>(Vector128<T> value) : ISimdVector<Vec128<T>, 
         var k = Exponent(x._value);
         var m = Mantissa(x._value);
         var one = Vector128<T>.One;
-        var high = Vector128.LessThan(Vector128.Create(T.CreateTruncating(1.41421356237309504880)), m);
+        var high = Vector128.LessThanOrEqual(Vector128.Create(FastMath.SignificandLimit<T>()), m);
         exponent = new(Vector128.ConditionalSelect(high, k + one, k));
         significand = new(Vector128.ConditionalSelect(high, m * Vector128.Create(T.CreateTruncating(0.5)), m));
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vec128<T> PassInfinityOrNaN(Vec128<T> result, Vec128<T> x) =>
+        new(Vector128.ConditionalSelect(Vector128.LessThan(x._value, Vector128.Create(T.PositiveInfinity)), result._value, x._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vec128<T> TrackNegative(Vec128<T> tracker, Vec128<T> value) =>

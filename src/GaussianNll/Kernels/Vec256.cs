@@ -55,10 +55,14 @@ internal readonly struct Vec256<T>(Vector256<T> value) : ISimdVector<Vec256<T>, 
         var k = Exponent(x._value);
         var m = Mantissa(x._value);
         var one = Vector256<T>.One;
-        var high = Vector256.LessThan(Vector256.Create(T.CreateTruncating(1.41421356237309504880)), m);
+        var high = Vector256.LessThanOrEqual(Vector256.Create(FastMath.SignificandLimit<T>()), m);
         exponent = new(Vector256.ConditionalSelect(high, k + one, k));
         significand = new(Vector256.ConditionalSelect(high, m * Vector256.Create(T.CreateTruncating(0.5)), m));
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vec256<T> PassInfinityOrNaN(Vec256<T> result, Vec256<T> x) =>
+        new(Vector256.ConditionalSelect(Vector256.LessThan(x._value, Vector256.Create(T.PositiveInfinity)), result._value, x._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vec256<T> TrackNegative(Vec256<T> tracker, Vec256<T> value) =>

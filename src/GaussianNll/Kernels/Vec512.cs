@@ -1,3 +1,4 @@
+using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -50,9 +51,8 @@ internal readonly struct Vec512<T>(Vector512<T> value) : ISimdVector<Vec512<T>, 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vec512<T> Reciprocal(Vec512<T> x)
     {
-        // The estimate of 1/∞ is 0, where a Newton step would give 0·∞ = NaN, so zero estimates are kept as they are.
-        var estimate = Estimate(x._value);
-        return new(Vector512.ConditionalSelect(Vector512.Equals(estimate, Vector512<T>.Zero), estimate, Refine(x._value, estimate)));
+        // At ±0 and ±∞ a Newton step computes 0·∞ = NaN; one fix-up instruction puts ±∞ and ±0 there instead.
+        return new(Fixup(Refine(x._value, Estimate(x._value)), x._value, ReciprocalFixups));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -61,13 +61,28 @@ internal readonly struct Vec512<T>(Vector512<T> value) : ISimdVector<Vec512<T>, 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Decompose(Vec512<T> x, out Vec512<T> exponent, out Vec512<T> significand)
     {
-        // k = floor(log2(x·√½)) + 1 puts x·2^-k in [√½, √2): five instructions and no mask. x·√½ cannot overflow and
-        // the scaling by 2^-k is exact; for subnormal x the product may round across a power of two, so this width
-        // needs normal x, which the kernel guarantees (ε is at least the smallest normal number).
-        var e = GetExponent(x._value * Vector512.Create(T.CreateTruncating(0.70710678118654752440)));
-        exponent = new(e + Vector512<T>.One);
-        significand = new(Scale(x._value, Vector512.Create(T.NegativeOne) - e));
+        if (typeof(T) == typeof(float))
+        {
+            // The significand normalised to [0.75, 1.5) in one instruction; its exponent (−1 or 0) taken from x's
+            // gives the matching power of two. Exact for every x > 0.
+            var v = x._value.AsSingle();
+            var m = Avx512F.GetMantissa(v, ThreeQuartersToThreeHalves);
+            exponent = new((Avx512F.GetExponent(v) - Avx512F.GetExponent(m)).As<float, T>());
+            significand = new(m.As<float, T>());
+        }
+        else
+        {
+            // [√½, √2), the range of fdlibm's double polynomial: k = floor(log2(x·√½)) + 1 puts x·2^-k there. x·√½
+            // cannot overflow and the scaling by 2^-k is exact; for subnormal x the product may round across a power
+            // of two, so this needs normal x, which the kernel guarantees (ε is at least the smallest normal number).
+            var e = GetExponent(x._value * Vector512.Create(T.CreateTruncating(0.70710678118654752440)));
+            exponent = new(e + Vector512<T>.One);
+            significand = new(Scale(x._value, Vector512.Create(T.NegativeOne) - e));
+        }
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vec512<T> PassInfinityOrNaN(Vec512<T> result, Vec512<T> x) => new(Fixup(result._value, x._value, PassInfinityOrNaNFixups));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vec512<T> TrackNegative(Vec512<T> tracker, Vec512<T> value) => typeof(T) == typeof(float)
@@ -100,6 +115,19 @@ internal readonly struct Vec512<T>(Vector512<T> value) : ISimdVector<Vec512<T>, 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Sum(Vec512<T> value) => Vector512.Sum(value._value);
 
+    /// <summary><c>vgetmant</c>'s control: the significand in [0.75, 1.5), with the sign of the source.</summary>
+    private const byte ThreeQuartersToThreeHalves = 0b0011;
+
+    // vfixupimm tables: one 4-bit response per class of the second operand (bits 4j..4j+3 for class j: 0 quiet NaN,
+    // 1 signalling NaN, 2 ±0, 3 +1, 4 −∞, 5 +∞, 6 negative, 7 positive); response 0 keeps the first operand, 1 gives
+    // the second operand itself, 6 gives ±∞ by its sign, 7 −0 and 8 +0.
+
+    /// <summary>NaN and ±∞ pass through; everything else keeps the computed result.</summary>
+    private const int PassInfinityOrNaNFixups = 0x0011_0011;
+
+    /// <summary>1/±0 = ±∞, 1/−∞ = −0, 1/+∞ = +0; NaN keeps the Newton step's NaN.</summary>
+    private const int ReciprocalFixups = 0x0087_0600;
+
     /// <summary>The 14-bit hardware estimate of 1/x.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<T> Estimate(Vector512<T> x) => typeof(T) == typeof(float)
@@ -126,6 +154,15 @@ internal readonly struct Vec512<T>(Vector512<T> value) : ISimdVector<Vec512<T>, 
             return r.As<double, T>();
         }
     }
+
+    /// <summary>
+    /// <c>vfixupimm</c>: <paramref name="result"/> where <paramref name="x"/>'s class has response 0 in
+    /// <paramref name="table"/>, else the response.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<T> Fixup(Vector512<T> result, Vector512<T> x, int table) => typeof(T) == typeof(float)
+        ? Avx512F.Fixup(result.AsSingle(), x.AsSingle(), Vector512.Create(table), 0).As<float, T>()
+        : Avx512F.Fixup(result.AsDouble(), x.AsDouble(), Vector512.Create((long)table), 0).As<double, T>();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<T> GetExponent(Vector512<T> x) => typeof(T) == typeof(float)
