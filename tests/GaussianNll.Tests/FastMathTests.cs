@@ -9,7 +9,7 @@ using Xunit.Abstractions;
 namespace GaussianNll.Tests;
 
 /// <summary>
-/// The kernel's own logarithm, exponential and reciprocal, swept densely over every binary exponent of the normal
+/// The kernel's own logarithm and exponential, swept densely over every binary exponent of the normal
 /// range of float and double at every vector width (the kernel never takes the logarithm of a subnormal: ε is normal), against the runtime's <see cref="Math"/> (double) functions. The bounds are the ones
 /// the XML docs of <see cref="FastMath"/> state.
 /// </summary>
@@ -24,7 +24,6 @@ public class FastMathTests(ITestOutputHelper output)
     /// </summary>
     private const double FloatExpUlps = 1.02;
     private const double DoubleExpUlps = 1.0;
-    private const double ReciprocalUlps = 1.0;
 
     /// <summary>Significands sampled per binade: every exponent of float is swept 2048 ways, of double 512 ways.</summary>
     private static int SamplesPerExponent<T>() => typeof(T) == typeof(float) ? 2048 : 512;
@@ -40,9 +39,9 @@ public class FastMathTests(ITestOutputHelper output)
             return;
         }
 
-        // Plus the worst input a check of every normal float found on the Vector512 path (0.931 ulp): the top of the
-        // significand range [0.75, 1.5).
-        float[] inputs = [.. PositiveSweep<float>(-126, 127), 1.4901701f];
+        // Plus the worst input a check of every normal float found on the Vector512 path (0.906 ulp), near the top of
+        // the significand range [0.75, 1.5).
+        float[] inputs = [.. PositiveSweep<float>(-126, 127), 0.7441967f];
         double worst = MaxUlps(width, inputs, default(LogFunction), x => Math.Log(x));
         output.WriteLine($"{width}: float log max error {worst:F3} ulp over {inputs.Length} inputs");
         worst.Should().BeLessThanOrEqualTo(FloatLogUlps);
@@ -97,24 +96,6 @@ public class FastMathTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Widths))]
-    public void Reciprocal_EveryExponent_WithinStatedUlps(string width)
-    {
-        if (!Runs(width))
-        {
-            return;
-        }
-
-        var floats = PositiveSweep<float>(-126, 125);
-        var doubles = PositiveSweep<double>(-1022, 1021);
-        double worstFloat = MaxUlps(width, floats, default(ReciprocalFunction), x => 1.0 / x);
-        double worstDouble = MaxUlps(width, doubles, default(ReciprocalFunction), x => 1.0 / x);
-        output.WriteLine($"{width}: reciprocal max error float {worstFloat:F3} ulp, double {worstDouble:F3} ulp");
-        worstFloat.Should().BeLessThanOrEqualTo(ReciprocalUlps);
-        worstDouble.Should().BeLessThanOrEqualTo(ReciprocalUlps);
-    }
-
-    [Theory]
-    [MemberData(nameof(Widths))]
     public void SpecialValues_FollowIeee(string width)
     {
         if (!Runs(width))
@@ -137,11 +118,6 @@ public class FastMathTests(ITestOutputHelper output)
         exp[3].Should().Be(1);
         exp[4].Should().Be(0);
         exp[5].Should().Be(double.PositiveInfinity);
-
-        float[] reciprocalIn = [float.PositiveInfinity, float.NaN];
-        var reciprocal = Apply(width, reciprocalIn, default(ReciprocalFunction));
-        reciprocal[0].Should().Be(0f);
-        float.IsNaN(reciprocal[1]).Should().BeTrue();
     }
 
     /// <summary>Whether <paramref name="width"/> runs on this machine; a width that does not is never selected by the library.</summary>
@@ -286,12 +262,5 @@ public class FastMathTests(ITestOutputHelper output)
         public TVector Invoke<T, TVector>(TVector x)
             where T : unmanaged, IBinaryFloatingPointIeee754<T>
             where TVector : struct, ISimdVector<TVector, T> => FastMath.Exp<T, TVector>(x);
-    }
-
-    private readonly struct ReciprocalFunction : IVectorFunction
-    {
-        public TVector Invoke<T, TVector>(TVector x)
-            where T : unmanaged, IBinaryFloatingPointIeee754<T>
-            where TVector : struct, ISimdVector<TVector, T> => TVector.Reciprocal(x);
     }
 }

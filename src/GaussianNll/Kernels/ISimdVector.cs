@@ -46,13 +46,11 @@ internal interface ISimdVector<TSelf, T>
     static abstract TSelf NegatedMultiplyAdd(TSelf a, TSelf b, TSelf c);
 
     /// <summary>
-    /// <c>1/x</c> to within an ulp: exact division, or a hardware estimate refined by Newton steps where that is
-    /// faster. <c>1/∞ = 0</c> and NaN stays NaN.
+    /// IEEE division, correctly rounded. The kernel's two divisions per element (1/v and the logarithm's
+    /// <c>f/(2 + f)</c>) go to the divider, which works alongside the FMA units; a reciprocal estimate refined by
+    /// Newton steps would take three FMA-unit instructions each, and the FMA units are what limit the loop.
     /// </summary>
-    static abstract TSelf Reciprocal(TSelf x);
-
-    /// <summary><see cref="Reciprocal"/> for finite, normal, non-zero <paramref name="x"/> only (no check for ∞).</summary>
-    static abstract TSelf ReciprocalOfNormal(TSelf x);
+    static abstract TSelf operator /(TSelf left, TSelf right);
 
     /// <summary>
     /// Splits finite, normal <c>x &gt; 0</c> into <c>x = significand·2^exponent</c> with the exponent integral and the

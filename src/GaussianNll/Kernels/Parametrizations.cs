@@ -55,7 +55,7 @@ internal readonly struct VarianceInput : IParametrization
         where TVector : struct, ISimdVector<TVector, T>
     {
         var v = TVector.ClampBelow(p, constants.Epsilon);
-        return new Prepared<TVector> { LogVariance = FastMath.Log<T, TVector>(v), InverseVariance = TVector.Reciprocal(v) };
+        return new Prepared<TVector> { LogVariance = FastMath.Log<T, TVector>(v), InverseVariance = constants.One / v };
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -76,7 +76,7 @@ internal readonly struct StandardDeviationInput : IParametrization
         where TVector : struct, ISimdVector<TVector, T>
     {
         var v = TVector.ClampBelow(p * p, constants.Epsilon);
-        return new Prepared<TVector> { LogVariance = FastMath.Log<T, TVector>(v), InverseVariance = TVector.Reciprocal(v), Chain = p };
+        return new Prepared<TVector> { LogVariance = FastMath.Log<T, TVector>(v), InverseVariance = constants.One / v, Chain = p };
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -35,16 +35,13 @@ internal readonly struct Scalar<T>(T value) : ISimdVector<Scalar<T>, T>
     public static Scalar<T> operator *(Scalar<T> left, Scalar<T> right) => new(left._value * right._value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Scalar<T> operator /(Scalar<T> left, Scalar<T> right) => new(left._value / right._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar<T> MultiplyAdd(Scalar<T> a, Scalar<T> b, Scalar<T> c) => new(T.MultiplyAddEstimate(a._value, b._value, c._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar<T> NegatedMultiplyAdd(Scalar<T> a, Scalar<T> b, Scalar<T> c) => new(T.MultiplyAddEstimate(-a._value, b._value, c._value));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Scalar<T> Reciprocal(Scalar<T> x) => new(T.One / x._value);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Scalar<T> ReciprocalOfNormal(Scalar<T> x) => new(T.One / x._value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Decompose(Scalar<T> x, out Scalar<T> exponent, out Scalar<T> significand)

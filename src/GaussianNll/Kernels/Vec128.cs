@@ -36,18 +36,15 @@ internal readonly struct Vec128<T>(Vector128<T> value) : ISimdVector<Vec128<T>, 
     public static Vec128<T> operator *(Vec128<T> left, Vec128<T> right) => new(left._value * right._value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vec128<T> operator /(Vec128<T> left, Vec128<T> right) => new(left._value / right._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vec128<T> MultiplyAdd(Vec128<T> a, Vec128<T> b, Vec128<T> c) => typeof(T) == typeof(float)
         ? new(Vector128.MultiplyAddEstimate(a._value.AsSingle(), b._value.AsSingle(), c._value.AsSingle()).As<float, T>())
         : new(Vector128.MultiplyAddEstimate(a._value.AsDouble(), b._value.AsDouble(), c._value.AsDouble()).As<double, T>());
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vec128<T> NegatedMultiplyAdd(Vec128<T> a, Vec128<T> b, Vec128<T> c) => MultiplyAdd(new(-a._value), b, c);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vec128<T> Reciprocal(Vec128<T> x) => new(Vector128<T>.One / x._value);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vec128<T> ReciprocalOfNormal(Vec128<T> x) => new(Vector128<T>.One / x._value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Decompose(Vec128<T> x, out Vec128<T> exponent, out Vec128<T> significand)

@@ -36,18 +36,15 @@ internal readonly struct Vec256<T>(Vector256<T> value) : ISimdVector<Vec256<T>, 
     public static Vec256<T> operator *(Vec256<T> left, Vec256<T> right) => new(left._value * right._value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vec256<T> operator /(Vec256<T> left, Vec256<T> right) => new(left._value / right._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vec256<T> MultiplyAdd(Vec256<T> a, Vec256<T> b, Vec256<T> c) => typeof(T) == typeof(float)
         ? new(Vector256.MultiplyAddEstimate(a._value.AsSingle(), b._value.AsSingle(), c._value.AsSingle()).As<float, T>())
         : new(Vector256.MultiplyAddEstimate(a._value.AsDouble(), b._value.AsDouble(), c._value.AsDouble()).As<double, T>());
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vec256<T> NegatedMultiplyAdd(Vec256<T> a, Vec256<T> b, Vec256<T> c) => MultiplyAdd(new(-a._value), b, c);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vec256<T> Reciprocal(Vec256<T> x) => new(Vector256<T>.One / x._value);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vec256<T> ReciprocalOfNormal(Vec256<T> x) => new(Vector256<T>.One / x._value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Decompose(Vec256<T> x, out Vec256<T> exponent, out Vec256<T> significand)

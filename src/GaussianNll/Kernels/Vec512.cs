@@ -8,7 +8,7 @@ namespace GaussianNll.Kernels;
 
 /// <summary>
 /// <see cref="ISimdVector{TSelf, T}"/> over <see cref="Vector512{T}"/>. Vector512 is accelerated only with AVX-512F,
-/// so the AVX-512 instructions used here (exponent and mantissa extraction, reciprocal estimate, scaling) are
+/// so the AVX-512 instructions used here (exponent and mantissa extraction, fix-up, scaling) are
 /// always available when this width runs.
 /// </summary>
 internal readonly struct Vec512<T>(Vector512<T> value) : ISimdVector<Vec512<T>, T>
@@ -39,6 +39,9 @@ internal readonly struct Vec512<T>(Vector512<T> value) : ISimdVector<Vec512<T>, 
     public static Vec512<T> operator *(Vec512<T> left, Vec512<T> right) => new(left._value * right._value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vec512<T> operator /(Vec512<T> left, Vec512<T> right) => new(left._value / right._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vec512<T> MultiplyAdd(Vec512<T> a, Vec512<T> b, Vec512<T> c) => typeof(T) == typeof(float)
         ? new(Vector512.FusedMultiplyAdd(a._value.AsSingle(), b._value.AsSingle(), c._value.AsSingle()).As<float, T>())
         : new(Vector512.FusedMultiplyAdd(a._value.AsDouble(), b._value.AsDouble(), c._value.AsDouble()).As<double, T>());
@@ -47,16 +50,6 @@ internal readonly struct Vec512<T>(Vector512<T> value) : ISimdVector<Vec512<T>, 
     public static Vec512<T> NegatedMultiplyAdd(Vec512<T> a, Vec512<T> b, Vec512<T> c) => typeof(T) == typeof(float)
         ? new(Avx512F.FusedMultiplyAddNegated(a._value.AsSingle(), b._value.AsSingle(), c._value.AsSingle()).As<float, T>())
         : new(Avx512F.FusedMultiplyAddNegated(a._value.AsDouble(), b._value.AsDouble(), c._value.AsDouble()).As<double, T>());
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vec512<T> Reciprocal(Vec512<T> x)
-    {
-        // At ±0 and ±∞ a Newton step computes 0·∞ = NaN; one fix-up instruction puts ±∞ and ±0 there instead.
-        return new(Fixup(Refine(x._value, Estimate(x._value)), x._value, ReciprocalFixups));
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vec512<T> ReciprocalOfNormal(Vec512<T> x) => new(Refine(x._value, Estimate(x._value)));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Decompose(Vec512<T> x, out Vec512<T> exponent, out Vec512<T> significand)
@@ -118,42 +111,12 @@ internal readonly struct Vec512<T>(Vector512<T> value) : ISimdVector<Vec512<T>, 
     /// <summary><c>vgetmant</c>'s control: the significand in [0.75, 1.5), with the sign of the source.</summary>
     private const byte ThreeQuartersToThreeHalves = 0b0011;
 
-    // vfixupimm tables: one 4-bit response per class of the second operand (bits 4j..4j+3 for class j: 0 quiet NaN,
-    // 1 signalling NaN, 2 ±0, 3 +1, 4 −∞, 5 +∞, 6 negative, 7 positive); response 0 keeps the first operand, 1 gives
-    // the second operand itself, 6 gives ±∞ by its sign, 7 −0 and 8 +0.
-
-    /// <summary>NaN and ±∞ pass through; everything else keeps the computed result.</summary>
+    /// <summary>
+    /// The vfixupimm table that passes NaN and ±∞ through and keeps the computed result for everything else. A table
+    /// holds one 4-bit response per class of the second operand (bits 4j..4j+3 for class j: 0 quiet NaN, 1 signalling
+    /// NaN, 2 ±0, 3 +1, 4 −∞, 5 +∞, 6 negative, 7 positive); response 0 keeps the first operand, 1 gives the second.
+    /// </summary>
     private const int PassInfinityOrNaNFixups = 0x0011_0011;
-
-    /// <summary>1/±0 = ±∞, 1/−∞ = −0, 1/+∞ = +0; NaN keeps the Newton step's NaN.</summary>
-    private const int ReciprocalFixups = 0x0087_0600;
-
-    /// <summary>The 14-bit hardware estimate of 1/x.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<T> Estimate(Vector512<T> x) => typeof(T) == typeof(float)
-        ? Avx512F.Reciprocal14(x.AsSingle()).As<float, T>()
-        : Avx512F.Reciprocal14(x.AsDouble()).As<double, T>();
-
-    /// <summary>Newton steps r ← r + r·(1 − x·r): one for float (2^-28), two for double (2^-56).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<T> Refine(Vector512<T> x, Vector512<T> estimate)
-    {
-        if (typeof(T) == typeof(float))
-        {
-            var v = x.AsSingle();
-            var r = estimate.AsSingle();
-            r = Avx512F.FusedMultiplyAdd(r, Avx512F.FusedMultiplyAddNegated(v, r, Vector512<float>.One), r);
-            return r.As<float, T>();
-        }
-        else
-        {
-            var v = x.AsDouble();
-            var r = estimate.AsDouble();
-            r = Avx512F.FusedMultiplyAdd(r, Avx512F.FusedMultiplyAddNegated(v, r, Vector512<double>.One), r);
-            r = Avx512F.FusedMultiplyAdd(r, Avx512F.FusedMultiplyAddNegated(v, r, Vector512<double>.One), r);
-            return r.As<double, T>();
-        }
-    }
 
     /// <summary>
     /// <c>vfixupimm</c>: <paramref name="result"/> where <paramref name="x"/>'s class has response 0 in
