@@ -27,29 +27,51 @@ internal readonly struct KernelSettings<T>
 }
 
 /// <summary>The settings of one call broadcast to a vector, built once per run of the kernel.</summary>
+/// <remarks>
+/// Four vector fields at most, so that the JIT can keep each in a register (it does not promote larger structs, and
+/// a struct left in memory costs stores on every call and loads in the loop). Fixed numbers are properties the JIT
+/// folds into constants; β is a local of the loop that needs it.
+/// </remarks>
 internal readonly struct KernelConstants<T, TVector>
     where T : unmanaged, IBinaryFloatingPointIeee754<T>
     where TVector : struct, ISimdVector<TVector, T>
 {
-    public readonly TVector Zero;
-    public readonly TVector One;
-    public readonly TVector Half;
-    public readonly TVector Epsilon;
-    public readonly TVector LogEpsilon;
+    /// <summary>The lower clamp of the caller's number: ε, or ln ε for the log-variance.</summary>
+    public readonly TVector Clamp;
+
+    /// <summary>½·ln(2π) when the loss is full, else zero.</summary>
     public readonly TVector Constant;
-    public readonly TVector Beta;
+
+    /// <summary>The factor of every gradient when there is no per-element output gradient.</summary>
     public readonly TVector Scale;
 
+    /// <summary>½·<see cref="Scale"/>: the variance gradients' factor.</summary>
+    public readonly TVector HalfScale;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public KernelConstants(in KernelSettings<T> settings)
+    public KernelConstants(in KernelSettings<T> settings, T clamp)
     {
-        Zero = TVector.Create(T.Zero);
-        One = TVector.Create(T.One);
-        Half = TVector.Create(T.CreateTruncating(0.5));
-        Epsilon = TVector.Create(settings.Epsilon);
-        LogEpsilon = TVector.Create(settings.LogEpsilon);
+        Clamp = TVector.Create(clamp);
         Constant = TVector.Create(settings.Constant);
-        Beta = TVector.Create(settings.Beta);
         Scale = TVector.Create(settings.Scale);
+        HalfScale = TVector.Create(settings.Scale * T.CreateTruncating(0.5));
+    }
+
+    public TVector Zero
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => TVector.Create(T.Zero);
+    }
+
+    public TVector One
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => TVector.Create(T.One);
+    }
+
+    public TVector Half
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => TVector.Create(T.CreateTruncating(0.5));
     }
 }

@@ -117,13 +117,14 @@ internal static class LossKernel
     /// inlining it would spend the JIT's inlining budget that the loop needs.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static Prepared<TVector> PrepareShared<T, TVector, TPar>(TVector p, in KernelConstants<T, TVector> k, bool hasBeta, out TVector weight)
+    private static Prepared<TVector> PrepareShared<T, TVector, TPar>(TVector p, in KernelSettings<T> settings, bool hasBeta, out TVector weight)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TVector : struct, ISimdVector<TVector, T>
         where TPar : struct, IParametrization
     {
+        var k = new KernelConstants<T, TVector>(settings, TPar.LowerClamp(settings));
         var prepared = TPar.Prepare<T, TVector>(p, k);
-        weight = hasBeta ? FastMath.Exp<T, TVector>(k.Beta * prepared.LogVariance) : k.One;
+        weight = hasBeta ? FastMath.Exp<T, TVector>(TVector.Create(settings.Beta) * prepared.LogVariance) : k.One;
         return prepared;
     }
 
@@ -157,7 +158,7 @@ internal static class LossKernel
         where TBeta : struct, IFlag
         where TOutputs : struct, IKernelOutputs
     {
-        var k = new KernelConstants<T, TVector>(settings);
+        var k = new KernelConstants<T, TVector>(settings, TPar.LowerClamp(settings));
 
         ref readonly T input = ref MemoryMarshal.GetReference(job.Input);
         ref readonly T target = ref MemoryMarshal.GetReference(job.Target);
@@ -179,6 +180,11 @@ internal static class LossKernel
         bool broadcast = (flags & KernelOutputs.BroadcastVariance) != 0;
         bool accumulate = (flags & KernelOutputs.AccumulateVarianceGradient) != 0;
 
+        // A loss that is only summed, unweighted, is summed as ln v + d²/v: the ½ and the constant are applied to the
+        // block's sum, which saves a multiply-add per vector (and gives the same bits: halving is exact).
+        bool sumTerms = reduceLoss && !writeLoss && !hasBeta;
+        var beta = TVector.Create(settings.Beta);
+
         // A broadcast variance is prepared once for the whole run.
         Prepared<TVector> shared = default;
         TVector sharedWeight = k.One;
@@ -186,7 +192,7 @@ internal static class LossKernel
         if (broadcast)
         {
             var p = TVector.Create(job.Variance[0]);
-            shared = PrepareShared<T, TVector, TPar>(p, k, hasBeta, out sharedWeight);
+            shared = PrepareShared<T, TVector, TPar>(p, settings, hasBeta, out sharedWeight);
 
             if (TPar.RejectsNegative)
             {
@@ -199,6 +205,7 @@ internal static class LossKernel
         nuint last = (nuint)end;
         while (i < last)
         {
+            nuint blockStart = i;
             nuint blockEnd = Math.Min(i + BlockSize, last);
             TVector lossSum = k.Zero;
             TVector varianceGradientSum = k.Zero;
@@ -221,13 +228,17 @@ internal static class LossKernel
                     }
 
                     prepared = TPar.Prepare<T, TVector>(p, k);
-                    weight = hasBeta ? FastMath.Exp<T, TVector>(k.Beta * prepared.LogVariance) : k.One;
+                    weight = hasBeta ? FastMath.Exp<T, TVector>(beta * prepared.LogVariance) : k.One;
                 }
 
                 var r = d * prepared.InverseVariance;
                 var q = r * d;
 
-                if (needLoss)
+                if (sumTerms)
+                {
+                    lossSum += prepared.LogVariance + q;
+                }
+                else if (needLoss)
                 {
                     var elementLoss = TVector.MultiplyAdd(k.Half, prepared.LogVariance + q, k.Constant);
                     if (hasBeta)
@@ -245,10 +256,28 @@ internal static class LossKernel
 
                 if (needGradient)
                 {
-                    var scale = perElementScale ? TVector.Load(in outputGradient, i) : k.Scale;
-                    if (hasBeta)
+                    // The input gradient's factor, and half of it for the variance gradient.
+                    TVector scale;
+                    TVector halfScale;
+                    if (perElementScale)
                     {
-                        scale *= weight;
+                        scale = TVector.Load(in outputGradient, i);
+                        if (hasBeta)
+                        {
+                            scale *= weight;
+                        }
+
+                        halfScale = scale * k.Half;
+                    }
+                    else if (hasBeta)
+                    {
+                        scale = k.Scale * weight;
+                        halfScale = k.HalfScale * weight;
+                    }
+                    else
+                    {
+                        scale = k.Scale;
+                        halfScale = k.HalfScale;
                     }
 
                     if (wantInputGradient)
@@ -258,7 +287,7 @@ internal static class LossKernel
 
                     if (wantVarianceGradient)
                     {
-                        var g = TPar.Gradient<T, TVector>(prepared, r, q, scale, k);
+                        var g = TPar.Gradient<T, TVector>(prepared, r, q, halfScale);
                         if (broadcast)
                         {
                             varianceGradientSum += g;
@@ -275,7 +304,11 @@ internal static class LossKernel
                 }
             }
 
-            if (reduceLoss)
+            if (sumTerms)
+            {
+                sums.Loss += (0.5 * double.CreateTruncating(TVector.Sum(lossSum))) + (double.CreateTruncating(settings.Constant) * (blockEnd - blockStart));
+            }
+            else if (reduceLoss)
             {
                 sums.Loss += double.CreateTruncating(TVector.Sum(lossSum));
             }

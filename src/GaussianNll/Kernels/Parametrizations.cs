@@ -30,6 +30,10 @@ internal interface IParametrization
     /// <summary>Whether a negative entry is invalid (σ² and σ; ln σ² may be anything).</summary>
     static abstract bool RejectsNegative { get; }
 
+    /// <summary>The lower clamp of the caller's number: ε, or ln ε for the log-variance.</summary>
+    static abstract T LowerClamp<T>(in KernelSettings<T> settings)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>;
+
     /// <summary>Derives <c>ln v</c>, <c>1/v</c> and the chain factor from the caller's number <paramref name="p"/>.</summary>
     static abstract Prepared<TVector> Prepare<T, TVector>(TVector p, in KernelConstants<T, TVector> constants)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -37,9 +41,9 @@ internal interface IParametrization
 
     /// <summary>
     /// The derivative of the unweighted element loss with respect to the caller's number, times
-    /// <paramref name="scale"/>, given <c>r = d/v</c> and <c>q = d²/v</c>.
+    /// 2·<paramref name="halfScale"/>, given <c>r = d/v</c> and <c>q = d²/v</c>.
     /// </summary>
-    static abstract TVector Gradient<T, TVector>(in Prepared<TVector> prepared, TVector r, TVector q, TVector scale, in KernelConstants<T, TVector> constants)
+    static abstract TVector Gradient<T, TVector>(in Prepared<TVector> prepared, TVector r, TVector q, TVector halfScale)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TVector : struct, ISimdVector<TVector, T>;
 }
@@ -49,20 +53,23 @@ internal readonly struct VarianceInput : IParametrization
 {
     public static bool RejectsNegative => true;
 
+    public static T LowerClamp<T>(in KernelSettings<T> settings)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> => settings.Epsilon;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Prepared<TVector> Prepare<T, TVector>(TVector p, in KernelConstants<T, TVector> constants)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TVector : struct, ISimdVector<TVector, T>
     {
-        var v = TVector.ClampBelow(p, constants.Epsilon);
+        var v = TVector.ClampBelow(p, constants.Clamp);
         return new Prepared<TVector> { LogVariance = FastMath.Log<T, TVector>(v), InverseVariance = constants.One / v };
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static TVector Gradient<T, TVector>(in Prepared<TVector> prepared, TVector r, TVector q, TVector scale, in KernelConstants<T, TVector> constants)
+    public static TVector Gradient<T, TVector>(in Prepared<TVector> prepared, TVector r, TVector q, TVector halfScale)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TVector : struct, ISimdVector<TVector, T> =>
-        TVector.NegatedMultiplyAdd(r, r, prepared.InverseVariance) * (constants.Half * scale);
+        TVector.NegatedMultiplyAdd(r, r, prepared.InverseVariance) * halfScale;
 }
 
 /// <summary>σ: <c>v = max(σ², ε)</c>, <c>d/dσ = 2σ·½(1/v − d²/v²) = σ(1/v − d²/v²)</c>.</summary>
@@ -70,20 +77,23 @@ internal readonly struct StandardDeviationInput : IParametrization
 {
     public static bool RejectsNegative => true;
 
+    public static T LowerClamp<T>(in KernelSettings<T> settings)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> => settings.Epsilon;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Prepared<TVector> Prepare<T, TVector>(TVector p, in KernelConstants<T, TVector> constants)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TVector : struct, ISimdVector<TVector, T>
     {
-        var v = TVector.ClampBelow(p * p, constants.Epsilon);
-        return new Prepared<TVector> { LogVariance = FastMath.Log<T, TVector>(v), InverseVariance = constants.One / v, Chain = p };
+        var v = TVector.ClampBelow(p * p, constants.Clamp);
+        return new Prepared<TVector> { LogVariance = FastMath.Log<T, TVector>(v), InverseVariance = constants.One / v, Chain = p + p };
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static TVector Gradient<T, TVector>(in Prepared<TVector> prepared, TVector r, TVector q, TVector scale, in KernelConstants<T, TVector> constants)
+    public static TVector Gradient<T, TVector>(in Prepared<TVector> prepared, TVector r, TVector q, TVector halfScale)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TVector : struct, ISimdVector<TVector, T> =>
-        TVector.NegatedMultiplyAdd(r, r, prepared.InverseVariance) * (prepared.Chain * scale);
+        TVector.NegatedMultiplyAdd(r, r, prepared.InverseVariance) * (prepared.Chain * halfScale);
 }
 
 /// <summary>
@@ -94,18 +104,21 @@ internal readonly struct LogVarianceInput : IParametrization
 {
     public static bool RejectsNegative => false;
 
+    public static T LowerClamp<T>(in KernelSettings<T> settings)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> => settings.LogEpsilon;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Prepared<TVector> Prepare<T, TVector>(TVector p, in KernelConstants<T, TVector> constants)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TVector : struct, ISimdVector<TVector, T>
     {
-        var s = TVector.ClampBelow(p, constants.LogEpsilon);
+        var s = TVector.ClampBelow(p, constants.Clamp);
         return new Prepared<TVector> { LogVariance = s, InverseVariance = FastMath.Exp<T, TVector>(constants.Zero - s) };
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static TVector Gradient<T, TVector>(in Prepared<TVector> prepared, TVector r, TVector q, TVector scale, in KernelConstants<T, TVector> constants)
+    public static TVector Gradient<T, TVector>(in Prepared<TVector> prepared, TVector r, TVector q, TVector halfScale)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TVector : struct, ISimdVector<TVector, T> =>
-        TVector.NegatedMultiplyAdd(q, constants.Half * scale, constants.Half * scale);
+        TVector.NegatedMultiplyAdd(q, halfScale, halfScale);
 }
