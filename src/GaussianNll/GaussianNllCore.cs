@@ -447,10 +447,11 @@ internal static class GaussianNllCore
         Span<T> gradient = wantVarianceGradient ? stackalloc T[TileSize] : default;
         if (!perRow)
         {
-            // Every tile of a per-column layout meets the same variance.
-            for (int r = 0; r < rowsPerTile; r++)
+            // Every tile of a per-column layout meets the same variance: one row, then copies of the rows so far.
+            request.Variance.CopyTo(variance);
+            for (int filled = columns; filled < rowsPerTile * columns; filled *= 2)
             {
-                request.Variance.CopyTo(variance.Slice(r * columns, columns));
+                variance.Slice(0, Math.Min(filled, (rowsPerTile * columns) - filled)).CopyTo(variance.Slice(filled));
             }
         }
 
@@ -497,7 +498,7 @@ internal static class GaussianNllCore
         {
             for (int r = 0; r < values.Length; r++)
             {
-                destination.Slice(r * columns, columns).Fill(values[r]);
+                SpanMath.Fill(destination.Slice(r * columns, columns), values[r]);
             }
 
             return;

@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace GaussianNll;
@@ -8,52 +9,79 @@ namespace GaussianNll;
 internal static class SpanMath
 {
     /// <summary>The sum of <paramref name="values"/>, in <see cref="Vector{T}"/> lanes and then in double.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double SumToDouble<T>(ReadOnlySpan<T> values)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
+        ref T start = ref MemoryMarshal.GetReference(values);
         int i = 0;
         double sum = 0;
         if (Vector.IsHardwareAccelerated && values.Length >= Vector<T>.Count)
         {
             var lanes = Vector<T>.Zero;
-            var vectors = MemoryMarshal.Cast<T, Vector<T>>(values);
-            foreach (var vector in vectors)
+            for (; i <= values.Length - Vector<T>.Count; i += Vector<T>.Count)
             {
-                lanes += vector;
+                lanes += Vector.LoadUnsafe(ref start, (nuint)i);
             }
 
             sum = double.CreateTruncating(Vector.Sum(lanes));
-            i = vectors.Length * Vector<T>.Count;
         }
 
         for (; i < values.Length; i++)
         {
-            sum += double.CreateTruncating(values[i]);
+            sum += double.CreateTruncating(Unsafe.Add(ref start, i));
         }
 
         return sum;
     }
 
     /// <summary>Adds <paramref name="source"/> into <paramref name="destination"/>, element by element.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void AddInPlace<T>(Span<T> destination, ReadOnlySpan<T> source)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
+        source = source.Slice(0, destination.Length);
+        ref T target = ref MemoryMarshal.GetReference(destination);
+        ref T addend = ref MemoryMarshal.GetReference(source);
         int i = 0;
         if (Vector.IsHardwareAccelerated)
         {
-            var target = MemoryMarshal.Cast<T, Vector<T>>(destination);
-            var addend = MemoryMarshal.Cast<T, Vector<T>>(source.Slice(0, destination.Length));
-            for (int v = 0; v < target.Length; v++)
+            for (; i <= destination.Length - Vector<T>.Count; i += Vector<T>.Count)
             {
-                target[v] += addend[v];
+                (Vector.LoadUnsafe(ref target, (nuint)i) + Vector.LoadUnsafe(ref addend, (nuint)i)).StoreUnsafe(ref target, (nuint)i);
             }
-
-            i = target.Length * Vector<T>.Count;
         }
 
         for (; i < destination.Length; i++)
         {
-            destination[i] += source[i];
+            Unsafe.Add(ref target, i) += Unsafe.Add(ref addend, i);
+        }
+    }
+
+    /// <summary>Writes <paramref name="value"/> into every element of <paramref name="destination"/>.</summary>
+    /// <remarks><see cref="Span{T}.Fill"/> is a call; the short rows this fills cost less than the call.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Fill<T>(Span<T> destination, T value)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        ref T target = ref MemoryMarshal.GetReference(destination);
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && destination.Length >= Vector<T>.Count)
+        {
+            var values = new Vector<T>(value);
+            for (; i < destination.Length - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                values.StoreUnsafe(ref target, (nuint)i);
+            }
+
+            // The last vector ends at the end, overlapping the one before it.
+            values.StoreUnsafe(ref target, (nuint)(destination.Length - Vector<T>.Count));
+            return;
+        }
+
+        for (; i < destination.Length; i++)
+        {
+            Unsafe.Add(ref target, i) = value;
         }
     }
 
