@@ -429,6 +429,10 @@ internal static class GaussianNllCore
     /// folds the per-element variance gradients back onto their entries in double: per row into the caller's
     /// gradient, per column into <paramref name="columnSums"/>.
     /// </summary>
+    /// <remarks>
+    /// Without β, what is spread is not the variance but its ln v and 1/v (and chain factor), computed once per entry
+    /// by <see cref="LossKernel.Prepare{T, TPar}"/>, so that the kernel takes no logarithm and no division per element.
+    /// </remarks>
     private static void RunTiles<T, TPar>(
         scoped in Request<T> request,
         in KernelSettings<T> settings,
@@ -442,16 +446,38 @@ internal static class GaussianNllCore
     {
         bool perRow = request.Layout == VarianceLayout.PerRow;
         bool wantVarianceGradient = !request.VarianceGradient.IsEmpty;
+        // Rows narrower than a vector would spread ln v and 1/v one element at a time, which costs more than the
+        // kernel's own logarithm and division; per column, the spreading is done once per call.
+        bool prepare = settings.Beta == T.Zero && (!perRow || columns >= Vector<T>.Count);
         int rowsPerTile = TileSize / columns;
-        Span<T> variance = stackalloc T[TileSize];
+        int tileLength = rowsPerTile * columns;
+        Span<T> variance = prepare ? default : stackalloc T[TileSize];
         Span<T> gradient = wantVarianceGradient ? stackalloc T[TileSize] : default;
+        scoped PreparedSpans<T> prepared = default;
+        if (prepare)
+        {
+            prepared.LogVariance = stackalloc T[TileSize];
+            prepared.InverseVariance = stackalloc T[TileSize];
+            prepared.Chain = TPar.HasChain ? stackalloc T[TileSize] : default;
+        }
+
         if (!perRow)
         {
             // Every tile of a per-column layout meets the same variance: one row, then copies of the rows so far.
-            request.Variance.CopyTo(variance);
-            for (int filled = columns; filled < rowsPerTile * columns; filled *= 2)
+            if (prepare)
             {
-                variance.Slice(0, Math.Min(filled, (rowsPerTile * columns) - filled)).CopyTo(variance.Slice(filled));
+                sums.NegativeVariance |= LossKernel.Prepare<T, TPar>(request.Variance, prepared, settings);
+                RepeatFirstRow(prepared.LogVariance.Slice(0, tileLength), columns);
+                RepeatFirstRow(prepared.InverseVariance.Slice(0, tileLength), columns);
+                if (TPar.HasChain)
+                {
+                    RepeatFirstRow(prepared.Chain.Slice(0, tileLength), columns);
+                }
+            }
+            else
+            {
+                request.Variance.CopyTo(variance);
+                RepeatFirstRow(variance.Slice(0, tileLength), columns);
             }
         }
 
@@ -460,13 +486,32 @@ internal static class GaussianNllCore
             int rows = Math.Min(rowsPerTile, end - row);
             int offset = row * columns;
             int length = rows * columns;
-            if (perRow)
+            if (perRow && prepare)
+            {
+                // Each row's values go to the front of the tile buffers, then out to their rows, last row first.
+                sums.NegativeVariance |= LossKernel.Prepare<T, TPar>(request.Variance.Slice(row, rows), prepared, settings);
+                SpreadRowsInPlace(prepared.LogVariance, rows, columns);
+                SpreadRowsInPlace(prepared.InverseVariance, rows, columns);
+                if (TPar.HasChain)
+                {
+                    SpreadRowsInPlace(prepared.Chain, rows, columns);
+                }
+            }
+            else if (perRow)
             {
                 SpreadRows(request.Variance.Slice(row, rows), variance, columns);
             }
 
             scoped var job = request.Elements(offset, length);
-            job.Variance = variance.Slice(0, length);
+            if (prepare)
+            {
+                job.Prepared = prepared.Slice(0, length);
+            }
+            else
+            {
+                job.Variance = variance.Slice(0, length);
+            }
+
             job.VarianceGradient = wantVarianceGradient ? gradient.Slice(0, length) : default;
             LossKernel.Run<T, TPar>(job, settings, ref sums);
 
@@ -487,6 +532,29 @@ internal static class GaussianNllCore
                     columnSums[j] += double.CreateTruncating(gradient[j]);
                 }
             }
+        }
+    }
+
+    /// <summary>Copies the first <paramref name="columns"/> elements of <paramref name="tile"/> over the rest of it, in doubling copies.</summary>
+    private static void RepeatFirstRow<T>(Span<T> tile, int columns)
+    {
+        for (int filled = columns; filled < tile.Length; filled *= 2)
+        {
+            tile.Slice(0, Math.Min(filled, tile.Length - filled)).CopyTo(tile.Slice(filled));
+        }
+    }
+
+    /// <summary>
+    /// Spreads the first <paramref name="rows"/> elements of <paramref name="tile"/> out to rows of
+    /// <paramref name="columns"/> (element r to [r·columns, (r + 1)·columns)). Last row first: row r's run starts at or
+    /// after r, so it overwrites only values of rows already spread.
+    /// </summary>
+    private static void SpreadRowsInPlace<T>(Span<T> tile, int rows, int columns)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        for (int r = rows - 1; r >= 0; r--)
+        {
+            SpanMath.Fill(tile.Slice(r * columns, columns), tile[r]);
         }
     }
 

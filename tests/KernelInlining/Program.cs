@@ -3,7 +3,8 @@ using GaussianNll;
 
 // 1,031 elements: a Vector512 body, then Vector128 and scalar tails; every parametrization, with and without β, in
 // float and double, through the elementwise (per-element variance) and scalar (shared variance) paths, by every entry
-// point (each compiles its own loop; see KernelOutputs).
+// point (each compiles its own loop; see KernelOutputs); and short rows (16 columns, per row and per column), whose
+// tiles run the loop on prepared ln v and 1/v when β = 0.
 const int Length = 1031;
 var random = new Random(1);
 float[] input = new float[Length], target = new float[Length], variance = new float[Length], inputGradient = new float[Length], varianceGradient = new float[Length];
@@ -45,6 +46,18 @@ foreach (var parametrization in Enum.GetValues<VarianceParametrization>())
             GaussianNllLoss.BackwardElementwise(inputD, targetD, varianceD, outputGradientD, inputGradientD, varianceGradientD, options);
             check += losses[0] + lossesD[0] + inputGradient[0] + inputGradientD[0] + varianceGradient[0] + varianceGradientD[0];
         }
+    }
+}
+
+// 1,024 elements in rows of 16: the prepared loop over whole Vector512s (no tails).
+foreach (var parametrization in Enum.GetValues<VarianceParametrization>())
+{
+    foreach (var layout in new[] { VarianceLayout.PerRow, VarianceLayout.PerColumn })
+    {
+        var options = new GaussianNllOptions { Parametrization = parametrization, VarianceLayout = layout };
+        int varianceLength = layout == VarianceLayout.PerRow ? 1024 / 16 : 16;
+        check += GaussianNllLoss.ForwardBackward(input.AsSpan(0, 1024), target.AsSpan(0, 1024), variance.AsSpan(0, varianceLength), inputGradient.AsSpan(0, 1024), varianceGradient.AsSpan(0, varianceLength), options);
+        check += GaussianNllLoss.ForwardBackward(inputD.AsSpan(0, 1024), targetD.AsSpan(0, 1024), varianceD.AsSpan(0, varianceLength), inputGradientD.AsSpan(0, 1024), varianceGradientD.AsSpan(0, varianceLength), options);
     }
 }
 

@@ -32,6 +32,13 @@ internal ref struct Job<T>
     /// </summary>
     public Span<T> VarianceGradient;
 
+    /// <summary>
+    /// When not empty, ln v, 1/v and the chain factor of every element, computed by
+    /// <see cref="LossKernel.Prepare{T, TPar}"/>: the kernel reads them instead of deriving them from
+    /// <see cref="Variance"/> (which it then does not read).
+    /// </summary>
+    public PreparedSpans<T> Prepared;
+
     public bool BroadcastVariance;
     public bool AccumulateVarianceGradient;
 
@@ -45,4 +52,21 @@ internal struct Sums
     public double Loss;
     public double VarianceGradient;
     public bool NegativeVariance;
+}
+
+/// <summary>Per-element ln v, 1/v and chain factor (the last empty unless the parametrization has one).</summary>
+internal ref struct PreparedSpans<T>
+    where T : unmanaged, IBinaryFloatingPointIeee754<T>
+{
+    public Span<T> LogVariance;
+    public Span<T> InverseVariance;
+    public Span<T> Chain;
+
+    /// <summary>The elements [offset, offset + count) of each span.</summary>
+    public readonly PreparedSpans<T> Slice(int offset, int count) => new()
+    {
+        LogVariance = LogVariance.Slice(offset, count),
+        InverseVariance = InverseVariance.Slice(offset, count),
+        Chain = Chain.IsEmpty ? default : Chain.Slice(offset, count),
+    };
 }

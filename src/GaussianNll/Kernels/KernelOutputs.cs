@@ -29,6 +29,12 @@ internal enum KernelOutputs
 
     /// <summary>Add the per-element variance gradients to what the span holds.</summary>
     AccumulateVarianceGradient = 1 << 6,
+
+    /// <summary>
+    /// ln v, 1/v (and the chain factor) come ready per element from <see cref="Job{T}.Prepared"/> instead of being
+    /// derived from the variance: a few distinct variances spread over many elements (short rows), without β.
+    /// </summary>
+    PreparedVariance = 1 << 7,
 }
 
 /// <summary>

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -38,14 +39,90 @@ internal static class LossKernel
         where TPar : struct, IParametrization
     {
         var outputs = OutputsOf(job, settings);
-        if (settings.Beta != T.Zero)
+        if ((outputs & KernelOutputs.PreparedVariance) != 0)
         {
-            RunOutputs<T, TPar, Yes>(job, settings, outputs, ref sums);
+            Debug.Assert(settings.Beta == T.Zero, "Prepared variances carry no β weight.");
+            RunOutputs<T, TPar, No, Yes>(job, settings, outputs & ~KernelOutputs.PreparedVariance, ref sums);
+        }
+        else if (settings.Beta != T.Zero)
+        {
+            RunOutputs<T, TPar, Yes, No>(job, settings, outputs, ref sums);
         }
         else
         {
-            RunOutputs<T, TPar, No>(job, settings, outputs, ref sums);
+            RunOutputs<T, TPar, No, No>(job, settings, outputs, ref sums);
         }
+    }
+
+    /// <summary>
+    /// Writes ln v, 1/v and the chain factor of each of <paramref name="values"/> (the caller's variance numbers) to
+    /// <paramref name="destination"/>, for jobs that spread a few variances over many elements; returns whether a
+    /// value the parametrization rejects (a negative σ² or σ) was among them.
+    /// </summary>
+    internal static bool Prepare<T, TPar>(ReadOnlySpan<T> values, scoped in PreparedSpans<T> destination, in KernelSettings<T> settings)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TPar : struct, IParametrization
+    {
+        Debug.Assert(destination.LogVariance.Length >= values.Length && destination.InverseVariance.Length >= values.Length, "Room for every value.");
+        Debug.Assert(!TPar.HasChain || destination.Chain.Length >= values.Length, "Room for every chain factor.");
+        int length = values.Length;
+        var negative = false;
+        int done = PrepareWidth<T, Vec512<T>, TPar>(values, destination, settings, 0, length, ref negative);
+        done = PrepareWidth<T, Vec256<T>, TPar>(values, destination, settings, done, length, ref negative);
+        done = PrepareWidth<T, Vec128<T>, TPar>(values, destination, settings, done, length, ref negative);
+        if (done < length)
+        {
+            PrepareRange<T, Scalar<T>, TPar>(values, destination, settings, done, length, ref negative);
+        }
+
+        return negative;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int PrepareWidth<T, TVector, TPar>(ReadOnlySpan<T> values, scoped in PreparedSpans<T> destination, in KernelSettings<T> settings, int start, int length, ref bool negative)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TVector : struct, ISimdVector<TVector, T>
+        where TPar : struct, IParametrization
+    {
+        if (!TVector.IsHardwareAccelerated || length - start < TVector.Count)
+        {
+            return start;
+        }
+
+        int end = start + ((length - start) / TVector.Count * TVector.Count);
+        PrepareRange<T, TVector, TPar>(values, destination, settings, start, end, ref negative);
+        return end;
+    }
+
+    private static void PrepareRange<T, TVector, TPar>(ReadOnlySpan<T> values, scoped in PreparedSpans<T> destination, in KernelSettings<T> settings, int start, int end, ref bool negative)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TVector : struct, ISimdVector<TVector, T>
+        where TPar : struct, IParametrization
+    {
+        var k = new KernelConstants<T, TVector>(settings, TPar.LowerClamp(settings));
+        ref readonly T source = ref MemoryMarshal.GetReference(values);
+        ref T logVariance = ref MemoryMarshal.GetReference(destination.LogVariance);
+        ref T inverseVariance = ref MemoryMarshal.GetReference(destination.InverseVariance);
+        ref T chain = ref MemoryMarshal.GetReference(destination.Chain);
+        var tracker = k.Zero;
+        for (nuint i = (nuint)start; i < (nuint)end; i += (nuint)TVector.Count)
+        {
+            var p = TVector.Load(in source, i);
+            if (TPar.RejectsNegative)
+            {
+                tracker = TVector.TrackNegative(tracker, p);
+            }
+
+            var prepared = TPar.Prepare<T, TVector>(p, k);
+            TVector.Store(prepared.LogVariance, ref logVariance, i);
+            TVector.Store(prepared.InverseVariance, ref inverseVariance, i);
+            if (TPar.HasChain)
+            {
+                TVector.Store(prepared.Chain, ref chain, i);
+            }
+        }
+
+        negative |= TVector.HasNegative(tracker);
     }
 
     /// <summary>What <paramref name="job"/> asks for: the outputs it has room for, and the settings' loss sum.</summary>
@@ -60,6 +137,7 @@ internal static class LossKernel
         outputs |= job.OutputGradient.IsEmpty ? 0 : KernelOutputs.PerElementScale;
         outputs |= job.BroadcastVariance ? KernelOutputs.BroadcastVariance : 0;
         outputs |= job.AccumulateVarianceGradient ? KernelOutputs.AccumulateVarianceGradient : 0;
+        outputs |= job.Prepared.LogVariance.IsEmpty ? 0 : KernelOutputs.PreparedVariance;
         return outputs;
     }
 
@@ -67,48 +145,50 @@ internal static class LossKernel
     /// Compiles what the entry points' plain calls compute into the loop, so that it tests no flag per element and
     /// keeps more in registers; any other combination runs with the flags read at run time.
     /// </summary>
-    private static void RunOutputs<T, TPar, TBeta>(scoped in Job<T> job, in KernelSettings<T> settings, KernelOutputs outputs, ref Sums sums)
+    private static void RunOutputs<T, TPar, TBeta, TPrepared>(scoped in Job<T> job, in KernelSettings<T> settings, KernelOutputs outputs, ref Sums sums)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TPar : struct, IParametrization
         where TBeta : struct, IFlag
+        where TPrepared : struct, IFlag
     {
         switch (outputs)
         {
             case ForwardBackwardOutputs.Value:
-                RunWidths<T, TPar, TBeta, ForwardBackwardOutputs>(job, settings, default, ref sums);
+                RunWidths<T, TPar, TBeta, TPrepared, ForwardBackwardOutputs>(job, settings, default, ref sums);
                 break;
             case ForwardOutputs.Value:
-                RunWidths<T, TPar, TBeta, ForwardOutputs>(job, settings, default, ref sums);
+                RunWidths<T, TPar, TBeta, TPrepared, ForwardOutputs>(job, settings, default, ref sums);
                 break;
             case ForwardElementwiseOutputs.Value:
-                RunWidths<T, TPar, TBeta, ForwardElementwiseOutputs>(job, settings, default, ref sums);
+                RunWidths<T, TPar, TBeta, TPrepared, ForwardElementwiseOutputs>(job, settings, default, ref sums);
                 break;
             case BackwardOutputs.Value:
-                RunWidths<T, TPar, TBeta, BackwardOutputs>(job, settings, default, ref sums);
+                RunWidths<T, TPar, TBeta, TPrepared, BackwardOutputs>(job, settings, default, ref sums);
                 break;
             case BackwardElementwiseOutputs.Value:
-                RunWidths<T, TPar, TBeta, BackwardElementwiseOutputs>(job, settings, default, ref sums);
+                RunWidths<T, TPar, TBeta, TPrepared, BackwardElementwiseOutputs>(job, settings, default, ref sums);
                 break;
             default:
-                RunWidths<T, TPar, TBeta, RuntimeOutputs>(job, settings, new RuntimeOutputs(outputs), ref sums);
+                RunWidths<T, TPar, TBeta, TPrepared, RuntimeOutputs>(job, settings, new RuntimeOutputs(outputs), ref sums);
                 break;
         }
     }
 
     /// <summary>The widest accelerated vectors first, then narrower ones, then the last few elements one at a time.</summary>
-    private static void RunWidths<T, TPar, TBeta, TOutputs>(scoped in Job<T> job, in KernelSettings<T> settings, TOutputs outputs, ref Sums sums)
+    private static void RunWidths<T, TPar, TBeta, TPrepared, TOutputs>(scoped in Job<T> job, in KernelSettings<T> settings, TOutputs outputs, ref Sums sums)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TPar : struct, IParametrization
         where TBeta : struct, IFlag
+        where TPrepared : struct, IFlag
         where TOutputs : struct, IKernelOutputs
     {
         int length = job.Input.Length;
-        int done = RunWidth<T, Vec512<T>, TPar, TBeta, TOutputs>(job, settings, outputs, 0, length, ref sums);
-        done = RunWidth<T, Vec256<T>, TPar, TBeta, TOutputs>(job, settings, outputs, done, length, ref sums);
-        done = RunWidth<T, Vec128<T>, TPar, TBeta, TOutputs>(job, settings, outputs, done, length, ref sums);
+        int done = RunWidth<T, Vec512<T>, TPar, TBeta, TPrepared, TOutputs>(job, settings, outputs, 0, length, ref sums);
+        done = RunWidth<T, Vec256<T>, TPar, TBeta, TPrepared, TOutputs>(job, settings, outputs, done, length, ref sums);
+        done = RunWidth<T, Vec128<T>, TPar, TBeta, TPrepared, TOutputs>(job, settings, outputs, done, length, ref sums);
         if (done < length)
         {
-            RunRange<T, Scalar<T>, TPar, TBeta, TOutputs>(job, settings, outputs, done, length, ref sums);
+            RunRange<T, Scalar<T>, TPar, TBeta, TPrepared, TOutputs>(job, settings, outputs, done, length, ref sums);
         }
     }
 
@@ -129,11 +209,12 @@ internal static class LossKernel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int RunWidth<T, TVector, TPar, TBeta, TOutputs>(scoped in Job<T> job, in KernelSettings<T> settings, TOutputs outputs, int start, int length, ref Sums sums)
+    private static int RunWidth<T, TVector, TPar, TBeta, TPrepared, TOutputs>(scoped in Job<T> job, in KernelSettings<T> settings, TOutputs outputs, int start, int length, ref Sums sums)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TVector : struct, ISimdVector<TVector, T>
         where TPar : struct, IParametrization
         where TBeta : struct, IFlag
+        where TPrepared : struct, IFlag
         where TOutputs : struct, IKernelOutputs
     {
         if (!TVector.IsHardwareAccelerated || length - start < TVector.Count)
@@ -142,20 +223,22 @@ internal static class LossKernel
         }
 
         int end = start + ((length - start) / TVector.Count * TVector.Count);
-        RunRange<T, TVector, TPar, TBeta, TOutputs>(job, settings, outputs, start, end, ref sums);
+        RunRange<T, TVector, TPar, TBeta, TPrepared, TOutputs>(job, settings, outputs, start, end, ref sums);
         return end;
     }
 
     /// <summary>
     /// Runs elements [start, end); end − start is a multiple of the vector width. <typeparamref name="TBeta"/> says
-    /// whether β ≠ 0, so that the loop of the plain loss carries no exponential at all; <paramref name="outputs"/>
-    /// says what to compute, known at compile time for the common combinations.
+    /// whether β ≠ 0, so that the loop of the plain loss carries no exponential at all; <typeparamref name="TPrepared"/>
+    /// whether ln v and 1/v are read from <see cref="Job{T}.Prepared"/>; <paramref name="outputs"/> says what to
+    /// compute, known at compile time for the common combinations.
     /// </summary>
-    private static void RunRange<T, TVector, TPar, TBeta, TOutputs>(scoped in Job<T> job, in KernelSettings<T> settings, TOutputs outputs, int start, int end, ref Sums sums)
+    private static void RunRange<T, TVector, TPar, TBeta, TPrepared, TOutputs>(scoped in Job<T> job, in KernelSettings<T> settings, TOutputs outputs, int start, int end, ref Sums sums)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TVector : struct, ISimdVector<TVector, T>
         where TPar : struct, IParametrization
         where TBeta : struct, IFlag
+        where TPrepared : struct, IFlag
         where TOutputs : struct, IKernelOutputs
     {
         var k = new KernelConstants<T, TVector>(settings, TPar.LowerClamp(settings));
@@ -167,6 +250,9 @@ internal static class LossKernel
         ref T loss = ref MemoryMarshal.GetReference(job.Loss);
         ref T inputGradient = ref MemoryMarshal.GetReference(job.InputGradient);
         ref T varianceGradient = ref MemoryMarshal.GetReference(job.VarianceGradient);
+        ref readonly T preparedLogVariance = ref MemoryMarshal.GetReference(job.Prepared.LogVariance);
+        ref readonly T preparedInverseVariance = ref MemoryMarshal.GetReference(job.Prepared.InverseVariance);
+        ref readonly T preparedChain = ref MemoryMarshal.GetReference(job.Prepared.Chain);
 
         var flags = outputs.Flags;
         bool writeLoss = (flags & KernelOutputs.WriteLoss) != 0;
@@ -177,6 +263,7 @@ internal static class LossKernel
         bool needGradient = wantInputGradient || wantVarianceGradient;
         bool perElementScale = (flags & KernelOutputs.PerElementScale) != 0;
         bool hasBeta = TBeta.IsSet;
+        bool preparedVariance = TPrepared.IsSet;
         bool broadcast = (flags & KernelOutputs.BroadcastVariance) != 0;
         bool accumulate = (flags & KernelOutputs.AccumulateVarianceGradient) != 0;
 
@@ -218,6 +305,16 @@ internal static class LossKernel
                 {
                     prepared = shared;
                     weight = sharedWeight;
+                }
+                else if (preparedVariance)
+                {
+                    prepared = new Prepared<TVector>
+                    {
+                        LogVariance = TVector.Load(in preparedLogVariance, i),
+                        InverseVariance = TVector.Load(in preparedInverseVariance, i),
+                        Chain = TPar.HasChain ? TVector.Load(in preparedChain, i) : default,
+                    };
+                    weight = k.One;
                 }
                 else
                 {

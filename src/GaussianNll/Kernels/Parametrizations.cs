@@ -30,6 +30,9 @@ internal interface IParametrization
     /// <summary>Whether a negative entry is invalid (σ² and σ; ln σ² may be anything).</summary>
     static abstract bool RejectsNegative { get; }
 
+    /// <summary>Whether <see cref="Prepared{TVector}.Chain"/> is used (the standard deviation).</summary>
+    static abstract bool HasChain { get; }
+
     /// <summary>The lower clamp of the caller's number: ε, or ln ε for the log-variance.</summary>
     static abstract T LowerClamp<T>(in KernelSettings<T> settings)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>;
@@ -52,6 +55,8 @@ internal interface IParametrization
 internal readonly struct VarianceInput : IParametrization
 {
     public static bool RejectsNegative => true;
+
+    public static bool HasChain => false;
 
     public static T LowerClamp<T>(in KernelSettings<T> settings)
         where T : unmanaged, IBinaryFloatingPointIeee754<T> => settings.Epsilon;
@@ -76,6 +81,8 @@ internal readonly struct VarianceInput : IParametrization
 internal readonly struct StandardDeviationInput : IParametrization
 {
     public static bool RejectsNegative => true;
+
+    public static bool HasChain => true;
 
     public static T LowerClamp<T>(in KernelSettings<T> settings)
         where T : unmanaged, IBinaryFloatingPointIeee754<T> => settings.Epsilon;
@@ -103,6 +110,8 @@ internal readonly struct StandardDeviationInput : IParametrization
 internal readonly struct LogVarianceInput : IParametrization
 {
     public static bool RejectsNegative => false;
+
+    public static bool HasChain => false;
 
     public static T LowerClamp<T>(in KernelSettings<T> settings)
         where T : unmanaged, IBinaryFloatingPointIeee754<T> => settings.LogEpsilon;
