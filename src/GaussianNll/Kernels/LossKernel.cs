@@ -366,15 +366,15 @@ internal static class LossKernel
                 }
 
                 var r = d * prepared.InverseVariance;
-                var q = r * d;
+                var q = r * d; // only the log-variance gradient uses it; the loss fuses it into ln v + d²/v
 
                 if (sumTerms)
                 {
-                    lossSum += prepared.LogVariance + q;
+                    lossSum += TVector.MultiplyAdd(r, d, prepared.LogVariance);
                 }
                 else if (needLoss)
                 {
-                    var elementLoss = TVector.MultiplyAdd(k.Half, prepared.LogVariance + q, k.Constant);
+                    var elementLoss = TVector.MultiplyAdd(k.Half, TVector.MultiplyAdd(r, d, prepared.LogVariance), k.Constant);
                     if (hasBeta)
                     {
                         elementLoss *= weight;
