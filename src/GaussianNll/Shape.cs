@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 
 namespace GaussianNll;
 
@@ -8,6 +9,7 @@ namespace GaussianNll;
 /// </summary>
 internal readonly struct Shape
 {
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Shape(VarianceLayout layout, int length, int varianceLength)
     {
         Length = length;
@@ -26,7 +28,9 @@ internal readonly struct Shape
             _ => length,
         };
         UnitsPerChunk = byRows ? Math.Max(1, GaussianNllCore.ChunkSize / Math.Max(Columns, 1)) : GaussianNllCore.ChunkSize;
-        Chunks = (int)(((long)Units + UnitsPerChunk - 1) / UnitsPerChunk);
+
+        // Units / UnitsPerChunk rounded up; the element layouts divide by a constant (a shift), every call pays it.
+        Chunks = Units == 0 ? 0 : 1 + ((Units - 1) / (byRows ? UnitsPerChunk : GaussianNllCore.ChunkSize));
     }
 
     /// <summary>The number of elements.</summary>
