@@ -35,6 +35,12 @@ internal enum KernelOutputs
     /// derived from the variance: a few distinct variances spread over many elements (short rows), without β.
     /// </summary>
     PreparedVariance = 1 << 7,
+
+    /// <summary>
+    /// Apply ½ and the constant to each element's loss even when the losses are only summed (by default their terms
+    /// are summed and halved per block, which can overflow where the halved losses do not).
+    /// </summary>
+    LossPerElement = 1 << 8,
 }
 
 /// <summary>

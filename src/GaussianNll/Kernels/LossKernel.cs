@@ -53,6 +53,27 @@ internal static class LossKernel
         where TPar : struct, IParametrization
     {
         var outputs = OutputsOf(job, settings);
+        double lossBefore = sums.Loss;
+        Dispatch<T, TPar>(job, settings, outputs, ref sums);
+
+        // An unweighted loss that is only summed adds ln v + d²/v per element and halves per block: in float the terms
+        // can overflow where the halved losses would not (a lane's sum between 2^127 and 2^128). Rare: sum this job's
+        // loss again, halving each element, and writing nothing.
+        bool summedTerms = (outputs & (KernelOutputs.ReduceLoss | KernelOutputs.WriteLoss)) == KernelOutputs.ReduceLoss && settings.Beta == T.Zero;
+        if (summedTerms && double.IsPositiveInfinity(sums.Loss) && double.IsFinite(lossBefore))
+        {
+            var again = new Sums { Loss = lossBefore };
+            var lossOnly = KernelOutputs.ReduceLoss | KernelOutputs.LossPerElement | (outputs & (KernelOutputs.BroadcastVariance | KernelOutputs.PreparedVariance));
+            Dispatch<T, TPar>(job, settings, lossOnly, ref again);
+            sums.Loss = again.Loss;
+        }
+    }
+
+    /// <summary>Runs <paramref name="job"/> with the flags that select its loop: prepared variances, β, and <paramref name="outputs"/>.</summary>
+    private static void Dispatch<T, TPar>(scoped in Job<T> job, in KernelSettings<T> settings, KernelOutputs outputs, ref Sums sums)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TPar : struct, IParametrization
+    {
         if ((outputs & KernelOutputs.PreparedVariance) != 0)
         {
             Debug.Assert(settings.Beta == T.Zero, "Prepared variances carry no β weight.");
@@ -208,8 +229,8 @@ internal static class LossKernel
 
     /// <summary>
     /// Asks for the cache line <see cref="PrefetchBytes"/> past <c>source[index]</c>, from the 512-bit loop, which reads one
-    /// line of each input per iteration. A prefetch never faults, so the address may lie past the end of the data (or, if a
-    /// collection moved the array meanwhile, anywhere).
+    /// line of each input per iteration. The address is formed as a raw pointer, not a managed reference, because it may lie
+    /// past the end of the data, which a prefetch (it never faults) allows and the garbage collector's references do not.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void PrefetchAhead<T, TVector>(ref readonly T source, nuint index)
@@ -218,7 +239,7 @@ internal static class LossKernel
     {
         if (Sse.IsSupported && TVector.Count * sizeof(T) == 64)
         {
-            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref Unsafe.AsRef(in source), index + (nuint)(PrefetchBytes / sizeof(T)))));
+            Sse.Prefetch0((byte*)Unsafe.AsPointer(ref Unsafe.Add(ref Unsafe.AsRef(in source), index)) + PrefetchBytes);
         }
     }
 
@@ -298,8 +319,9 @@ internal static class LossKernel
         bool accumulate = (flags & KernelOutputs.AccumulateVarianceGradient) != 0;
 
         // A loss that is only summed, unweighted, is summed as ln v + d²/v: the ½ and the constant are applied to the
-        // block's sum, which saves a multiply-add per vector (and gives the same bits: halving is exact).
-        bool sumTerms = reduceLoss && !writeLoss && !hasBeta;
+        // block's sum, which saves a multiply-add per vector and gives the same bits (halving is exact), unless the
+        // terms overflow where their halves would not: Run then sums the job again with LossPerElement.
+        bool sumTerms = reduceLoss && !writeLoss && !hasBeta && (flags & KernelOutputs.LossPerElement) == 0;
         var beta = TVector.Create(settings.Beta);
 
         // A broadcast variance is prepared once for the whole run.
