@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using FluentAssertions;
 using Xunit;
 
 namespace GaussianNll.Tests;
@@ -135,7 +136,17 @@ public class AccuracyTests
             VarianceLayout.PerColumn => new Shape(layout, 37, 111),
             _ => Shape.Flat(layout, 4099),
         };
-        var options = GaussianNllOptions.Default with { VarianceLayout = layout, Parametrization = parametrization, Beta = 0.5, Full = true };
+        // With β (every loss weighted) and without (the summed loss halved per block; short rows on prepared ln v).
+        foreach (double beta in new[] { 0.5, 0.0 })
+        {
+            var options = GaussianNllOptions.Default with { VarianceLayout = layout, Parametrization = parametrization, Beta = beta, Full = true };
+            SameBits<T>(shape, options);
+        }
+    }
+
+    private static void SameBits<T>(Shape shape, GaussianNllOptions options)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
         var problem = Problem<T>.Create(new Random(77), shape, options, clampedFraction: 0.02);
         var reference = Outputs<T>.Of(problem.Input, problem.Target, problem.Variance, problem.OutputGradient, options);
 
@@ -154,7 +165,119 @@ public class AccuracyTests
             }
         }
 
-        mismatches.ThrowIfAny(problem.ToString());
+        mismatches.ThrowIfAny($"{problem} β={options.Beta}");
+    }
+
+    /// <summary>
+    /// Terms ln v + d²/v that overflow float while the losses, their halves, do not (d = 1.4e19, v = 1: each term
+    /// 1.96e38, three of them 5.9e38; the losses sum to 2.94e38): the summed loss stays finite, as PyTorch's does, and
+    /// Forward and ForwardBackward agree to the bit.
+    /// </summary>
+    [Theory]
+    [InlineData(Reduction.Sum)]
+    [InlineData(Reduction.Mean)]
+    public void Forward_FloatTermsOverflowWhereLossesDoNot_StaysFinite(Reduction reduction)
+    {
+        float[] input = [1.4e19f, 1.4e19f, 1.4e19f];
+        float[] target = [0f, 0f, 0f];
+        float[] variance = [1f, 1f, 1f];
+        var options = GaussianNllOptions.Default with { Reduction = reduction };
+        var losses = new float[3];
+        GaussianNllLoss.ForwardElementwise(input, target, variance, losses, options);
+        double sum = (double)losses[0] + losses[1] + losses[2];
+        double expected = reduction == Reduction.Sum ? sum : sum / 3;
+
+        float forward = GaussianNllLoss.Forward(input, target, variance, options);
+        float forwardBackward = GaussianNllLoss.ForwardBackward(input, target, variance, new float[3], new float[3], options);
+
+        float.IsFinite(forward).Should().BeTrue($"{expected:E} is a float");
+        ((double)forward).Should().BeApproximately(expected, Math.Abs(expected) * 1e-6);
+        BitConverter.SingleToInt32Bits(forwardBackward).Should().Be(BitConverter.SingleToInt32Bits(forward));
+    }
+
+    /// <summary>
+    /// Rows and columns shorter than the tile threshold (2 to 255 columns) run on tiles: the per-row and per-column
+    /// layouts give every element the same loss and input gradient, to the bit, as the elementwise layout with the
+    /// variance written out per element, and variance gradients that are those elements' sums.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ShortRows))]
+    public void AllMethods_ShortRows_MatchElementwiseWithVarianceWrittenOut(string type, VarianceLayout layout, int columns, double beta)
+    {
+        if (type == "float")
+        {
+            ShortRowsMatchElementwise<float>(layout, columns, beta);
+        }
+        else
+        {
+            ShortRowsMatchElementwise<double>(layout, columns, beta);
+        }
+    }
+
+    public static TheoryData<string, VarianceLayout, int, double> ShortRows()
+    {
+        var data = new TheoryData<string, VarianceLayout, int, double>();
+        foreach (string type in new[] { "float", "double" })
+        {
+            foreach (var layout in new[] { VarianceLayout.PerRow, VarianceLayout.PerColumn })
+            {
+                foreach (int columns in new[] { 2, 3, 7, 8, 15, 16, 17, 100, 255 })
+                {
+                    data.Add(type, layout, columns, 0.0);
+                }
+
+                data.Add(type, layout, 17, 0.5);
+            }
+        }
+
+        return data;
+    }
+
+    private static void ShortRowsMatchElementwise<T>(VarianceLayout layout, int columns, double beta)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        // Enough rows for two tiles and a partial third (a tile holds 1024 / columns rows).
+        int rows = (2 * (1024 / columns)) + 5;
+        var mismatches = new Mismatches();
+        foreach (var parametrization in Enum.GetValues<VarianceParametrization>())
+        {
+            var options = GaussianNllOptions.Default with { VarianceLayout = layout, Parametrization = parametrization, Beta = beta };
+            var problem = Problem<T>.Create(new Random(columns), new Shape(layout, rows, columns), options, clampedFraction: 0.05);
+            var variance = problem.Variance;
+            var expanded = new T[rows * columns];
+            for (int i = 0; i < expanded.Length; i++)
+            {
+                expanded[i] = layout == VarianceLayout.PerRow ? variance[i / columns] : variance[i % columns];
+            }
+
+            var tiled = Outputs<T>.Of(problem.Input, problem.Target, variance, problem.OutputGradient, options);
+            var flat = Outputs<T>.Of(problem.Input, problem.Target, expanded, problem.OutputGradient, options with { VarianceLayout = VarianceLayout.Elementwise });
+            string what = $"{problem}";
+            mismatches.Bits<T>($"{what} ForwardElementwise", tiled.Loss, flat.Loss);
+            mismatches.Bits<T>($"{what} ForwardBackward inputGradient", tiled.BothInputGradient, flat.BothInputGradient);
+            mismatches.Bits<T>($"{what} BackwardElementwise inputGradient", tiled.ElementwiseInputGradient, flat.ElementwiseInputGradient);
+
+            // The entries' gradients: the sums of their elements' gradients, in double, to the same tolerance the
+            // reference tests give a sum of that many terms.
+            double roundoff = typeof(T) == typeof(float) ? Math.Pow(2, -24) : Math.Pow(2, -53);
+            int count = layout == VarianceLayout.PerRow ? columns : rows;
+            var sums = new double[variance.Length];
+            var magnitudes = new double[variance.Length];
+            for (int i = 0; i < expanded.Length; i++)
+            {
+                int entry = layout == VarianceLayout.PerRow ? i / columns : i % columns;
+                double g = double.CreateTruncating(flat.BothVarianceGradient[i]);
+                sums[entry] += g;
+                magnitudes[entry] += Math.Abs(g);
+            }
+
+            for (int j = 0; j < sums.Length; j++)
+            {
+                mismatches.Close($"{what} ForwardBackward varianceGradient", j, double.CreateTruncating(tiled.BothVarianceGradient[j]), sums[j], Tolerance.Sum(roundoff, count, magnitudes[j]));
+            }
+        }
+
+        mismatches.ThrowIfAny($"{layout} x{columns} β={beta}");
     }
 
     /// <summary>A copy of <paramref name="values"/> starting <paramref name="offset"/> elements into a new array.</summary>
