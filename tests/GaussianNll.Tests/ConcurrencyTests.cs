@@ -68,41 +68,44 @@ public class ConcurrencyTests
         }
     }
 
-    public static TheoryData<string, VarianceLayout, int> ParallelSizes()
+    public static TheoryData<string, VarianceLayout, int, int> ParallelSizes()
     {
         // Below the parallel break-even size (where every degree must stay sequential) and above it (ragged: not a
-        // multiple of any chunk), per layout; per-row and per-column as 257 rows of 4099 columns.
-        return new TheoryData<string, VarianceLayout, int>
+        // multiple of any chunk), per layout; per-row and per-column as 257 rows of 4099 columns, and as 16411 rows of
+        // 17 columns (the short-row tiles, with prepared ln v and 1/v).
+        return new TheoryData<string, VarianceLayout, int, int>
         {
-            { "float", VarianceLayout.Elementwise, 65537 },
-            { "float", VarianceLayout.Elementwise, (1 << 20) + 4099 },
-            { "float", VarianceLayout.PerRow, 257 * 4099 },
-            { "float", VarianceLayout.PerColumn, 257 * 4099 },
-            { "double", VarianceLayout.Scalar, (1 << 20) + 4099 },
+            { "float", VarianceLayout.Elementwise, 65537, 0 },
+            { "float", VarianceLayout.Elementwise, (1 << 20) + 4099, 0 },
+            { "float", VarianceLayout.PerRow, 257 * 4099, 4099 },
+            { "float", VarianceLayout.PerColumn, 257 * 4099, 4099 },
+            { "float", VarianceLayout.PerRow, 16411 * 17, 17 },
+            { "double", VarianceLayout.PerColumn, 16411 * 17, 17 },
+            { "double", VarianceLayout.Scalar, (1 << 20) + 4099, 0 },
         };
     }
 
     [Theory]
     [MemberData(nameof(ParallelSizes))]
-    public void AllMethods_AnyMaxDegreeOfParallelism_SameBits(string type, VarianceLayout layout, int length)
+    public void AllMethods_AnyMaxDegreeOfParallelism_SameBits(string type, VarianceLayout layout, int length, int columns)
     {
         if (type == "float")
         {
-            DegreesRun<float>(layout, length);
+            DegreesRun<float>(layout, length, columns);
         }
         else
         {
-            DegreesRun<double>(layout, length);
+            DegreesRun<double>(layout, length, columns);
         }
     }
 
-    private static void DegreesRun<T>(VarianceLayout layout, int length)
+    private static void DegreesRun<T>(VarianceLayout layout, int length, int columns)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         // Per-row and per-column: 257 rows of 4099 (more than 512 columns: the pooled column sums; rows that do
-        // not align with the 16 Ki-element chunks).
+        // not align with the 16 Ki-element chunks), or rows of 17 (short-row tiles).
         var shape = layout is VarianceLayout.PerRow or VarianceLayout.PerColumn
-            ? new Shape(layout, length / 4099, 4099)
+            ? new Shape(layout, length / columns, columns)
             : Shape.Flat(layout, length);
         // β and the σ parametrizations cost an exp or more per element, which the scalar CI leg feels at 1 Mi
         // elements; they change nothing about how chunks are split and combined, so only the broadcast layout

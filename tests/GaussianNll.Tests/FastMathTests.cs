@@ -110,6 +110,13 @@ public class FastMathTests(ITestOutputHelper output)
         log[2].Should().Be(0f);
         log[3].Should().Be((float)Math.Log(1.17549435e-38));
 
+        double[] logInDouble = [double.PositiveInfinity, double.NaN, 1, 2.2250738585072014e-308];
+        var logDouble = Apply(width, logInDouble, default(LogFunction));
+        logDouble[0].Should().Be(double.PositiveInfinity);
+        double.IsNaN(logDouble[1]).Should().BeTrue();
+        logDouble[2].Should().Be(0);
+        logDouble[3].Should().BeApproximately(Math.Log(2.2250738585072014e-308), 1e-12);
+
         double[] expIn = [double.NegativeInfinity, double.PositiveInfinity, double.NaN, 0, -800, 800];
         var exp = Apply(width, expIn, default(ExpFunction));
         exp[0].Should().Be(0);

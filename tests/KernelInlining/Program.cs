@@ -49,15 +49,20 @@ foreach (var parametrization in Enum.GetValues<VarianceParametrization>())
     }
 }
 
-// 1,024 elements in rows of 16: the prepared loop over whole Vector512s (no tails).
+// Short rows: 64 rows of 16 (the prepared loop over whole Vector512s) and 60 rows of 17 (1,020 elements: every
+// narrower width of the prepared loop, and of the preparation of 60 row and 17 column variances).
 foreach (var parametrization in Enum.GetValues<VarianceParametrization>())
 {
     foreach (var layout in new[] { VarianceLayout.PerRow, VarianceLayout.PerColumn })
     {
-        var options = new GaussianNllOptions { Parametrization = parametrization, VarianceLayout = layout };
-        int varianceLength = layout == VarianceLayout.PerRow ? 1024 / 16 : 16;
-        check += GaussianNllLoss.ForwardBackward(input.AsSpan(0, 1024), target.AsSpan(0, 1024), variance.AsSpan(0, varianceLength), inputGradient.AsSpan(0, 1024), varianceGradient.AsSpan(0, varianceLength), options);
-        check += GaussianNllLoss.ForwardBackward(inputD.AsSpan(0, 1024), targetD.AsSpan(0, 1024), varianceD.AsSpan(0, varianceLength), inputGradientD.AsSpan(0, 1024), varianceGradientD.AsSpan(0, varianceLength), options);
+        foreach (int columns in new[] { 16, 17 })
+        {
+            var options = new GaussianNllOptions { Parametrization = parametrization, VarianceLayout = layout };
+            int rows = 1024 / columns, length = rows * columns;
+            int varianceLength = layout == VarianceLayout.PerRow ? rows : columns;
+            check += GaussianNllLoss.ForwardBackward(input.AsSpan(0, length), target.AsSpan(0, length), variance.AsSpan(0, varianceLength), inputGradient.AsSpan(0, length), varianceGradient.AsSpan(0, varianceLength), options);
+            check += GaussianNllLoss.ForwardBackward(inputD.AsSpan(0, length), targetD.AsSpan(0, length), varianceD.AsSpan(0, varianceLength), inputGradientD.AsSpan(0, length), varianceGradientD.AsSpan(0, varianceLength), options);
+        }
     }
 }
 

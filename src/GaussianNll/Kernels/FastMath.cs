@@ -49,6 +49,9 @@ internal static class FastMath
         var ln2Low = TVector.Create(T.CreateTruncating(isFloat ? 9.0580006145e-06 : 1.90821492927058770002e-10));
 
         TVector result;
+
+        // Exactly when MultiplyAdd is fused at every width: AVX-512 implies FMA, the portable widths and the scalar
+        // tail use MultiplyAddEstimate, which fuses where the hardware has FMA (x64) and always on Arm64.
         if (Fma.IsSupported || AdvSimd.IsSupported)
         {
             // ½f²·(1 − s) = f·s, so fdlibm's f − (½f² − s·(½f² + R)) is f − s·(f − R): two instructions fewer, and

@@ -112,11 +112,12 @@ internal readonly struct Vec512<T>(Vector512<T> value) : ISimdVector<Vec512<T>, 
     private const byte ThreeQuartersToThreeHalves = 0b0011;
 
     /// <summary>
-    /// The vfixupimm table that passes NaN and ±∞ through and keeps the computed result for everything else. A table
+    /// The vfixupimm table that passes NaN and +∞ through and keeps the computed result for everything else (−∞ too, as
+    /// the other widths do: the logarithm never sees it). A table
     /// holds one 4-bit response per class of the second operand (bits 4j..4j+3 for class j: 0 quiet NaN, 1 signalling
     /// NaN, 2 ±0, 3 +1, 4 −∞, 5 +∞, 6 negative, 7 positive); response 0 keeps the first operand, 1 gives the second.
     /// </summary>
-    private const int PassInfinityOrNaNFixups = 0x0011_0011;
+    private const int PassInfinityOrNaNFixups = 0x0010_0011;
 
     /// <summary>
     /// <c>vfixupimm</c>: <paramref name="result"/> where <paramref name="x"/>'s class has response 0 in
