@@ -196,6 +196,67 @@ public class AccuracyTests
     }
 
     /// <summary>
+    /// An infinite variance makes the loss +∞ (PyTorch: ½(ln ∞ + d²/∞) = ∞) wherever it sits, in the vector body or any
+    /// tail, for the reduced and the per-element loss, while its gradients stay 0; a NaN variance makes the loss NaN.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(37)]
+    [InlineData(1031)]
+    public void AllMethods_InfiniteOrNaNVariance_LossFollowsIt(int length)
+    {
+        InfiniteOrNaNVariance<float>(length);
+        InfiniteOrNaNVariance<double>(length);
+    }
+
+    private static void InfiniteOrNaNVariance<T>(int length)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        var input = new T[length];
+        var target = new T[length];
+        for (int i = 0; i < length; i++)
+        {
+            input[i] = T.CreateTruncating(0.25 * (i % 5));
+        }
+
+        foreach (int position in new[] { 0, length / 2, length - 1 })
+        {
+            foreach (var special in new[] { T.PositiveInfinity, T.NaN })
+            {
+                var variance = new T[length];
+                variance.AsSpan().Fill(T.One);
+                variance[position] = special;
+                string what = $"{typeof(T).Name} length {length}, variance[{position}] = {special}";
+                var losses = new T[length];
+                var inputGradient = new T[length];
+                var varianceGradient = new T[length];
+                Api<T>.ForwardElementwise(input, target, variance, losses, GaussianNllOptions.Default);
+                T forward = Api<T>.Forward(input, target, variance, GaussianNllOptions.Default);
+                T sum = Api<T>.Forward(input, target, variance, GaussianNllOptions.Default with { Reduction = Reduction.Sum });
+                T both = Api<T>.ForwardBackward(input, target, variance, inputGradient, varianceGradient, GaussianNllOptions.Default);
+                foreach (var (name, value) in new[] { ("element", losses[position]), ("Forward mean", forward), ("Forward sum", sum), ("ForwardBackward", both) })
+                {
+                    if (T.IsNaN(special))
+                    {
+                        T.IsNaN(value).Should().BeTrue($"{what}: {name} is NaN");
+                    }
+                    else
+                    {
+                        T.IsPositiveInfinity(value).Should().BeTrue($"{what}: {name} is +∞, not {value}");
+                    }
+                }
+
+                if (!T.IsNaN(special))
+                {
+                    inputGradient[position].Should().Be(T.Zero, $"{what}: d/dinput = d/∞");
+                    varianceGradient[position].Should().Be(T.Zero, $"{what}: d/dσ² = ½(1/∞ − d²/∞²)");
+                }
+            }
+        }
+    }
+
+    /// <summary>
     /// Rows and columns shorter than the tile threshold (2 to 255 columns) run on tiles: the per-row and per-column
     /// layouts give every element the same loss and input gradient, to the bit, as the elementwise layout with the
     /// variance written out per element, and variance gradients that are those elements' sums.

@@ -30,9 +30,28 @@ namespace GaussianNll.Kernels;
 /// </remarks>
 internal static class FastMath
 {
-    /// <summary>The natural logarithm of normal <paramref name="x"/> &gt; 0; +∞ and NaN pass through.</summary>
+    /// <summary>
+    /// The natural logarithm of normal <paramref name="x"/> &gt; 0; +∞ and NaN pass through (without
+    /// <paramref name="checkSpecials"/>: <see cref="LogOfFinite{T, TVector}"/>).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static TVector Log<T, TVector>(TVector x)
+    public static TVector Log<T, TVector>(TVector x, bool checkSpecials = true)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TVector : struct, ISimdVector<TVector, T>
+    {
+        var result = LogOfFinite<T, TVector>(x);
+
+        // At +∞ and NaN the reduction is meaningless: the answer is x itself.
+        return checkSpecials ? TVector.PassInfinityOrNaN(result, x) : result;
+    }
+
+    /// <summary>
+    /// <see cref="Log{T, TVector}"/> without the check for +∞ and NaN, whose results are then unspecified (not even
+    /// non-finite on every width: see the kernel's use of it, which is on Vector512 only, whose +∞ and NaN give a
+    /// non-finite result that the kernel's summed loss shows and then computes again with the check).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TVector LogOfFinite<T, TVector>(TVector x)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TVector : struct, ISimdVector<TVector, T>
     {
@@ -65,8 +84,7 @@ internal static class FastMath
             result = TVector.MultiplyAdd(k, ln2High, (TVector.MultiplyAdd(s, halfSquare + r, k * ln2Low) - halfSquare) + f);
         }
 
-        // x = +∞ or NaN: the reduction above is meaningless, the answer is x itself.
-        return TVector.PassInfinityOrNaN(result, x);
+        return result;
     }
 
     /// <summary>

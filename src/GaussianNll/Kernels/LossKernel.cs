@@ -57,10 +57,11 @@ internal static class LossKernel
         Dispatch<T, TPar>(job, settings, outputs, ref sums);
 
         // An unweighted loss that is only summed adds ln v + d²/v per element and halves per block: in float the terms
-        // can overflow where the halved losses would not (a lane's sum between 2^127 and 2^128). Rare: sum this job's
-        // loss again, halving each element, and writing nothing.
+        // can overflow where the halved losses would not (a lane's sum between 2^127 and 2^128); and that loop takes
+        // ln v without checking for v = +∞ or NaN. Rare: sum this job's loss again, halving each element, checked,
+        // and writing nothing.
         bool summedTerms = (outputs & (KernelOutputs.ReduceLoss | KernelOutputs.WriteLoss)) == KernelOutputs.ReduceLoss && settings.Beta == T.Zero;
-        if (summedTerms && double.IsPositiveInfinity(sums.Loss) && double.IsFinite(lossBefore))
+        if (summedTerms && !double.IsFinite(sums.Loss) && double.IsFinite(lossBefore))
         {
             var again = new Sums { Loss = lossBefore };
             var lossOnly = KernelOutputs.ReduceLoss | KernelOutputs.LossPerElement | (outputs & (KernelOutputs.BroadcastVariance | KernelOutputs.PreparedVariance));
@@ -322,6 +323,12 @@ internal static class LossKernel
         // block's sum, which saves a multiply-add per vector and gives the same bits (halving is exact), unless the
         // terms overflow where their halves would not: Run then sums the job again with LossPerElement.
         bool sumTerms = reduceLoss && !writeLoss && !hasBeta && (flags & KernelOutputs.LossPerElement) == 0;
+
+        // A summed loss shows an infinite or NaN variance as a non-finite sum, which Run then computes again, checked:
+        // so the 512-bit loops compiled for the entry points leave the logarithm's check for +∞ and NaN out (one
+        // instruction). Only there: vgetexp takes +∞ to +∞, so the unchecked logarithm of +∞ is not finite; the
+        // portable widths read +∞'s exponent field as 128 and would give a finite, wrong loss.
+        bool logOfFinite = sumTerms && typeof(TOutputs) != typeof(RuntimeOutputs) && typeof(TVector) == typeof(Vec512<T>);
         var beta = TVector.Create(settings.Beta);
 
         // A broadcast variance is prepared once for the whole run.
@@ -383,7 +390,7 @@ internal static class LossKernel
                         negative = TVector.TrackNegative(negative, p);
                     }
 
-                    prepared = TPar.Prepare<T, TVector>(p, k);
+                    prepared = TPar.Prepare<T, TVector>(p, k, checkSpecials: !logOfFinite);
                     weight = hasBeta ? FastMath.Exp<T, TVector>(beta * prepared.LogVariance) : k.One;
                 }
 

@@ -37,8 +37,13 @@ internal interface IParametrization
     static abstract T LowerClamp<T>(in KernelSettings<T> settings)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>;
 
-    /// <summary>Derives <c>ln v</c>, <c>1/v</c> and the chain factor from the caller's number <paramref name="p"/>.</summary>
-    static abstract Prepared<TVector> Prepare<T, TVector>(TVector p, in KernelConstants<T, TVector> constants)
+    /// <summary>
+    /// Derives <c>ln v</c>, <c>1/v</c> and the chain factor from the caller's number <paramref name="p"/>. Without
+    /// <paramref name="checkSpecials"/>, ln v is unspecified where v is +∞ or NaN (see
+    /// <see cref="FastMath.LogOfFinite{T, TVector}"/>). A flag, not a type parameter, so that the logarithm is
+    /// imported into the kernel once (the JIT drops the check when the flag is a constant).
+    /// </summary>
+    static abstract Prepared<TVector> Prepare<T, TVector>(TVector p, in KernelConstants<T, TVector> constants, bool checkSpecials = true)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TVector : struct, ISimdVector<TVector, T>;
 
@@ -62,12 +67,12 @@ internal readonly struct VarianceInput : IParametrization
         where T : unmanaged, IBinaryFloatingPointIeee754<T> => settings.Epsilon;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Prepared<TVector> Prepare<T, TVector>(TVector p, in KernelConstants<T, TVector> constants)
+    public static Prepared<TVector> Prepare<T, TVector>(TVector p, in KernelConstants<T, TVector> constants, bool checkSpecials = true)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TVector : struct, ISimdVector<TVector, T>
     {
         var v = TVector.ClampBelow(p, constants.Clamp);
-        return new Prepared<TVector> { LogVariance = FastMath.Log<T, TVector>(v), InverseVariance = constants.One / v };
+        return new Prepared<TVector> { LogVariance = FastMath.Log<T, TVector>(v, checkSpecials), InverseVariance = constants.One / v };
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -88,12 +93,12 @@ internal readonly struct StandardDeviationInput : IParametrization
         where T : unmanaged, IBinaryFloatingPointIeee754<T> => settings.Epsilon;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Prepared<TVector> Prepare<T, TVector>(TVector p, in KernelConstants<T, TVector> constants)
+    public static Prepared<TVector> Prepare<T, TVector>(TVector p, in KernelConstants<T, TVector> constants, bool checkSpecials = true)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TVector : struct, ISimdVector<TVector, T>
     {
         var v = TVector.ClampBelow(p * p, constants.Clamp);
-        return new Prepared<TVector> { LogVariance = FastMath.Log<T, TVector>(v), InverseVariance = constants.One / v, Chain = p + p };
+        return new Prepared<TVector> { LogVariance = FastMath.Log<T, TVector>(v, checkSpecials), InverseVariance = constants.One / v, Chain = p + p };
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -117,7 +122,7 @@ internal readonly struct LogVarianceInput : IParametrization
         where T : unmanaged, IBinaryFloatingPointIeee754<T> => settings.LogEpsilon;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Prepared<TVector> Prepare<T, TVector>(TVector p, in KernelConstants<T, TVector> constants)
+    public static Prepared<TVector> Prepare<T, TVector>(TVector p, in KernelConstants<T, TVector> constants, bool checkSpecials = true)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TVector : struct, ISimdVector<TVector, T>
     {
