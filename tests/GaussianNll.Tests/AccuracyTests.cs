@@ -257,6 +257,49 @@ public class AccuracyTests
     }
 
     /// <summary>
+    /// Layouts that carry the summed loss from one kernel run into the next (per column: row by row; per row of few
+    /// columns: tile by tile), with infinite variance entries met more than once: the loss stays +∞ in every
+    /// parametrization (σ = +∞ and ln σ² = +∞ mean v = +∞ too), for Forward and ForwardBackward alike.
+    /// </summary>
+    [Theory]
+    [InlineData(VarianceLayout.PerColumn, 40, 256)]
+    [InlineData(VarianceLayout.PerRow, 2000, 2)]
+    [InlineData(VarianceLayout.PerRow, 300, 20)]
+    public void Forward_InfiniteVarianceMetAgain_LossStaysInfinite(VarianceLayout layout, int rows, int columns)
+    {
+        InfiniteVarianceMetAgain<float>(layout, rows, columns);
+        InfiniteVarianceMetAgain<double>(layout, rows, columns);
+    }
+
+    private static void InfiniteVarianceMetAgain<T>(VarianceLayout layout, int rows, int columns)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int length = rows * columns;
+        var input = new T[length];
+        for (int i = 0; i < length; i++)
+        {
+            input[i] = T.CreateTruncating(0.25 * (i % 7));
+        }
+
+        var target = new T[length];
+        var variance = new T[layout == VarianceLayout.PerRow ? rows : columns];
+        variance.AsSpan().Fill(T.One);
+        variance[3] = T.PositiveInfinity;
+        variance[variance.Length - 2] = T.PositiveInfinity;
+        foreach (var parametrization in Enum.GetValues<VarianceParametrization>())
+        {
+            var options = GaussianNllOptions.Default with { VarianceLayout = layout, Parametrization = parametrization };
+            string what = $"{typeof(T).Name} {layout} {rows}x{columns} {parametrization}";
+            T mean = Api<T>.Forward(input, target, variance, options);
+            T sum = Api<T>.Forward(input, target, variance, options with { Reduction = Reduction.Sum });
+            T both = Api<T>.ForwardBackward(input, target, variance, new T[length], new T[variance.Length], options);
+            T.IsPositiveInfinity(mean).Should().BeTrue($"{what}: Forward mean is +∞, not {mean}");
+            T.IsPositiveInfinity(sum).Should().BeTrue($"{what}: Forward sum is +∞, not {sum}");
+            T.IsPositiveInfinity(both).Should().BeTrue($"{what}: ForwardBackward is +∞, not {both}");
+        }
+    }
+
+    /// <summary>
     /// Rows and columns shorter than the tile threshold (2 to 255 columns) run on tiles: the per-row and per-column
     /// layouts give every element the same loss and input gradient, to the bit, as the elementwise layout with the
     /// variance written out per element, and variance gradients that are those elements' sums.

@@ -46,9 +46,9 @@ internal static class FastMath
     }
 
     /// <summary>
-    /// <see cref="Log{T, TVector}"/> without the check for +∞ and NaN, whose results are then unspecified (not even
-    /// non-finite on every width: see the kernel's use of it, which is on Vector512 only, whose +∞ and NaN give a
-    /// non-finite result that the kernel's summed loss shows and then computes again with the check).
+    /// <see cref="Log{T, TVector}"/> without the check for +∞ and NaN, whose results are then unspecified: finite on
+    /// the portable widths, NaN for double +∞ on Vector512. Only Vector512 float gives what the check would (+∞ and
+    /// NaN), which is where the kernel uses it.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TVector LogOfFinite<T, TVector>(TVector x)

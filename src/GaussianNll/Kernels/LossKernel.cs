@@ -320,15 +320,18 @@ internal static class LossKernel
         bool accumulate = (flags & KernelOutputs.AccumulateVarianceGradient) != 0;
 
         // A loss that is only summed, unweighted, is summed as ln v + d²/v: the ½ and the constant are applied to the
-        // block's sum, which saves a multiply-add per vector and gives the same bits (halving is exact), unless the
-        // terms overflow where their halves would not: Run then sums the job again with LossPerElement.
+        // block's sum, which saves a multiply-add per vector. Halving the sum gives the same bits as halving each term;
+        // the constant, added as count·c in double, does not (the full loss differs from LossPerElement's in the last
+        // bits). Where the terms overflow but their halves would not, Run sums the job again with LossPerElement.
         bool sumTerms = reduceLoss && !writeLoss && !hasBeta && (flags & KernelOutputs.LossPerElement) == 0;
 
         // A summed loss shows an infinite or NaN variance as a non-finite sum, which Run then computes again, checked:
-        // so the 512-bit loops compiled for the entry points leave the logarithm's check for +∞ and NaN out (one
-        // instruction). Only there: vgetexp takes +∞ to +∞, so the unchecked logarithm of +∞ is not finite; the
-        // portable widths read +∞'s exponent field as 128 and would give a finite, wrong loss.
-        bool logOfFinite = sumTerms && typeof(TOutputs) != typeof(RuntimeOutputs) && typeof(TVector) == typeof(Vec512<T>);
+        // so the 512-bit float loops compiled for the entry points leave the logarithm's check for +∞ and NaN out (one
+        // instruction). Only there. In float, vgetexp/vgetmant take +∞ to +∞ and NaN to NaN, as the check would. In
+        // double, the decomposition's vscalefpd makes ln(+∞) NaN: a job whose loss starts from a running total of
+        // +∞ (per-column and short-row layouts) would end at NaN, which Run cannot tell from a NaN input. And the
+        // portable widths read +∞'s exponent field as 128: a finite, wrong loss.
+        bool logOfFinite = sumTerms && typeof(TOutputs) != typeof(RuntimeOutputs) && typeof(TVector) == typeof(Vec512<T>) && typeof(T) == typeof(float);
         var beta = TVector.Create(settings.Beta);
 
         // A broadcast variance is prepared once for the whole run.
