@@ -416,10 +416,7 @@ internal static class GaussianNllCore
             LossKernel.Run<T, TPar>(job, settings, ref sums);
             if (wantVarianceGradient && (row % PerColumnRowGroup == PerColumnRowGroup - 1 || row == rows - 1))
             {
-                for (int j = 0; j < columns; j++)
-                {
-                    columnSums[j] += double.CreateTruncating(request.VarianceGradient[j]);
-                }
+                SpanMath.AddToDouble(columnSums, request.VarianceGradient);
             }
         }
     }
@@ -502,7 +499,8 @@ internal static class GaussianNllCore
             }
             else if (perRow)
             {
-                SpreadRows(request.Variance.Slice(row, rows), variance, columns);
+                request.Variance.Slice(row, rows).CopyTo(variance);
+                SpreadRowsInPlace(variance, rows, columns);
             }
 
             scoped var job = request.Elements(offset, length);
@@ -530,10 +528,7 @@ internal static class GaussianNllCore
             else
             {
                 SpanMath.FoldRowsPairwise(gradient, rows, columns);
-                for (int j = 0; j < columns; j++)
-                {
-                    columnSums[j] += double.CreateTruncating(gradient[j]);
-                }
+                SpanMath.AddToDouble(columnSums, gradient.Slice(0, columns));
             }
         }
     }
@@ -555,33 +550,23 @@ internal static class GaussianNllCore
     private static void SpreadRowsInPlace<T>(Span<T> tile, int rows, int columns)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        for (int r = rows - 1; r >= 0; r--)
-        {
-            SpanMath.Fill(tile.Slice(r * columns, columns), tile[r]);
-        }
-    }
-
-    /// <summary>Writes each of <paramref name="values"/> <paramref name="columns"/> times in a row into <paramref name="destination"/>.</summary>
-    private static void SpreadRows<T>(ReadOnlySpan<T> values, Span<T> destination, int columns)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
-    {
         if (columns >= Vector<T>.Count)
         {
-            for (int r = 0; r < values.Length; r++)
+            for (int r = rows - 1; r >= 0; r--)
             {
-                SpanMath.Fill(destination.Slice(r * columns, columns), values[r]);
+                SpanMath.Fill(tile.Slice(r * columns, columns), tile[r]);
             }
 
             return;
         }
 
-        // A handful of columns: a call per row would cost more than the row itself.
-        int i = 0;
-        foreach (var value in values)
+        // A handful of columns: setting up a vector fill per row would cost more than the row itself.
+        for (int r = rows - 1; r >= 0; r--)
         {
-            for (int c = 0; c < columns; c++)
+            var value = tile[r];
+            for (int i = r * columns; i < (r + 1) * columns; i++)
             {
-                destination[i++] = value;
+                tile[i] = value;
             }
         }
     }

@@ -58,6 +58,17 @@ internal static class SpanMath
         }
     }
 
+    /// <summary>Adds each of <paramref name="source"/>, as a double, into the same element of <paramref name="destination"/>.</summary>
+    public static void AddToDouble<T>(Span<double> destination, ReadOnlySpan<T> source)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        destination = destination.Slice(0, source.Length);
+        for (int i = 0; i < source.Length; i++)
+        {
+            destination[i] += double.CreateTruncating(source[i]);
+        }
+    }
+
     /// <summary>Writes <paramref name="value"/> into every element of <paramref name="destination"/>.</summary>
     /// <remarks><see cref="Span{T}.Fill"/> is a call; the short rows this fills cost less than the call.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

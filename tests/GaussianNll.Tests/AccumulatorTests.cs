@@ -13,22 +13,8 @@ namespace GaussianNll.Tests;
 /// </summary>
 public class AccumulatorTests
 {
-    public static TheoryData<string, VarianceLayout> Layouts()
-    {
-        var data = new TheoryData<string, VarianceLayout>();
-        foreach (string type in new[] { "float", "double" })
-        {
-            foreach (var layout in Enum.GetValues<VarianceLayout>())
-            {
-                data.Add(type, layout);
-            }
-        }
-
-        return data;
-    }
-
     [Theory]
-    [MemberData(nameof(Layouts))]
+    [MemberData(nameof(TheoryCases.TypesAndLayouts), MemberType = typeof(TheoryCases))]
     public void Add_RandomChunkings_EqualsOneForwardSumAndMean(string type, VarianceLayout layout)
     {
         if (type == "float")
@@ -42,7 +28,7 @@ public class AccumulatorTests
     }
 
     [Theory]
-    [MemberData(nameof(Layouts))]
+    [MemberData(nameof(TheoryCases.TypesAndLayouts), MemberType = typeof(TheoryCases))]
     public void Add_WholeInputAsOneChunk_SumIsForwardsSumBeforeRounding(string type, VarianceLayout layout)
     {
         if (type == "float")
@@ -56,7 +42,7 @@ public class AccumulatorTests
     }
 
     [Theory]
-    [MemberData(nameof(Layouts))]
+    [MemberData(nameof(TheoryCases.TypesAndLayouts), MemberType = typeof(TheoryCases))]
     public void Merge_Shards_EqualsWhole(string type, VarianceLayout layout)
     {
         if (type == "float")

@@ -50,23 +50,9 @@ public class LengthSweepTests
         Run(type, shapes, parametrization, seed: 1000 + ((int)layout * 10) + (int)parametrization);
     }
 
-    public static TheoryData<string, VarianceLayout> Layouts()
-    {
-        var data = new TheoryData<string, VarianceLayout>();
-        foreach (string type in new[] { "float", "double" })
-        {
-            foreach (var layout in Enum.GetValues<VarianceLayout>())
-            {
-                data.Add(type, layout);
-            }
-        }
-
-        return data;
-    }
-
     /// <summary>Large shapes; the parametrization cycles with the shape (the small sweep covers every combination).</summary>
     [Theory]
-    [MemberData(nameof(Layouts))]
+    [MemberData(nameof(TheoryCases.TypesAndLayouts), MemberType = typeof(TheoryCases))]
     public void AllMethods_LargeLengths_MatchReference(string type, VarianceLayout layout)
     {
         var shapes = new List<Shape>();

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Linq;
 using System.Numerics;
 using System.Text;
+using Xunit;
 using Xunit.Sdk;
 
 namespace GaussianNll.Tests;
@@ -31,6 +32,25 @@ internal sealed record Shape(VarianceLayout Layout, int Rows, int Columns)
 /// Error bounds in units of the unit roundoff u of the element type, relative to the size of the terms a value is
 /// made of (never relative to the value itself, which can be near zero by cancellation).
 /// </summary>
+/// <summary>Theory data that several test classes share.</summary>
+public static class TheoryCases
+{
+    /// <summary>float and double, each with every variance layout.</summary>
+    public static TheoryData<string, VarianceLayout> TypesAndLayouts()
+    {
+        var data = new TheoryData<string, VarianceLayout>();
+        foreach (string type in new[] { "float", "double" })
+        {
+            foreach (var layout in Enum.GetValues<VarianceLayout>())
+            {
+                data.Add(type, layout);
+            }
+        }
+
+        return data;
+    }
+}
+
 internal static class Tolerance
 {
     /// <summary>

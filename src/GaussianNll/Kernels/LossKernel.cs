@@ -60,8 +60,7 @@ internal static class LossKernel
         // can overflow where the halved losses would not (a lane's sum between 2^127 and 2^128); and that loop takes
         // ln v without checking for v = +∞ or NaN. Rare: sum this job's loss again, halving each element, checked,
         // and writing nothing.
-        bool summedTerms = (outputs & (KernelOutputs.ReduceLoss | KernelOutputs.WriteLoss)) == KernelOutputs.ReduceLoss && settings.Beta == T.Zero;
-        if (summedTerms && !double.IsFinite(sums.Loss) && double.IsFinite(lossBefore))
+        if (SumsTerms(outputs, hasBeta: settings.Beta != T.Zero) && !double.IsFinite(sums.Loss) && double.IsFinite(lossBefore))
         {
             var again = new Sums { Loss = lossBefore };
             var lossOnly = KernelOutputs.ReduceLoss | KernelOutputs.LossPerElement | (outputs & (KernelOutputs.BroadcastVariance | KernelOutputs.PreparedVariance));
@@ -69,6 +68,14 @@ internal static class LossKernel
             sums.Loss = again.Loss;
         }
     }
+
+    /// <summary>
+    /// Whether a run sums its loss as ln v + d²/v and halves per block: the loss only summed (not written, not asked
+    /// for per element) and unweighted.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool SumsTerms(KernelOutputs outputs, bool hasBeta) =>
+        (outputs & (KernelOutputs.ReduceLoss | KernelOutputs.WriteLoss | KernelOutputs.LossPerElement)) == KernelOutputs.ReduceLoss && !hasBeta;
 
     /// <summary>Runs <paramref name="job"/> with the flags that select its loop: prepared variances, β, and <paramref name="outputs"/>.</summary>
     private static void Dispatch<T, TPar>(scoped in Job<T> job, in KernelSettings<T> settings, KernelOutputs outputs, ref Sums sums)
@@ -323,7 +330,7 @@ internal static class LossKernel
         // block's sum, which saves a multiply-add per vector. Halving the sum gives the same bits as halving each term;
         // the constant, added as count·c in double, does not (the full loss differs from LossPerElement's in the last
         // bits). Where the terms overflow but their halves would not, Run sums the job again with LossPerElement.
-        bool sumTerms = reduceLoss && !writeLoss && !hasBeta && (flags & KernelOutputs.LossPerElement) == 0;
+        bool sumTerms = SumsTerms(flags, hasBeta);
 
         // A summed loss shows an infinite or NaN variance as a non-finite sum, which Run then computes again, checked:
         // so the 512-bit float loops compiled for the entry points leave the logarithm's check for +∞ and NaN out (one
