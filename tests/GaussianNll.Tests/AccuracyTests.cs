@@ -66,6 +66,65 @@ public class AccuracyTests
     }
 
     /// <summary>
+    /// Variances near 1 (ln v near 0) with zero residuals: a summed loss that multiplied the variances' significands
+    /// without keeping each rounding error would be off by about an ulp of 1 per element, hundreds of times the
+    /// bound a sum of these small terms allows; and significands taken in [1, 2) would make ln v of a variance just
+    /// below 1 the difference of two large numbers. 4,099 elements: several products split again per lane, several
+    /// blocks, and a tail.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(VariancesNearOne))]
+    public void ForwardAndForwardBackward_VariancesNearOne_SumWithinBound(string type, double first, double second)
+    {
+        if (type == "float")
+        {
+            SumOfVariancesNearOne<float>(first, second);
+        }
+        else
+        {
+            SumOfVariancesNearOne<double>(first, second);
+        }
+    }
+
+    public static TheoryData<string, double, double> VariancesNearOne()
+    {
+        var data = new TheoryData<string, double, double>();
+        foreach (string type in new[] { "float", "double" })
+        {
+            data.Add(type, 1 + Math.Pow(2, -12), 1 + Math.Pow(2, -12));
+            data.Add(type, 1 - Math.Pow(2, -12), 1 - Math.Pow(2, -12));
+            data.Add(type, 1 + Math.Pow(2, -12), 1 - Math.Pow(2, -11));
+            data.Add(type, 1 + (3 * Math.Pow(2, -23)), 1 - (5 * Math.Pow(2, -24)));
+        }
+
+        return data;
+    }
+
+    private static void SumOfVariancesNearOne<T>(double first, double second)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        const int N = 4099;
+        var zeros = new T[N];
+        var variance = new T[N];
+        for (int i = 0; i < N; i++)
+        {
+            variance[i] = T.CreateTruncating(i % 2 == 0 ? first : second);
+        }
+
+        // Σ½ln v over the two values, each logarithm within an ulp of the exact one: far inside the bound.
+        double a = double.CreateTruncating(variance[0]), b = double.CreateTruncating(variance[1]);
+        double expected = 0.5 * ((((N + 1) / 2) * Math.Log(a)) + ((N / 2) * Math.Log(b)));
+        double magnitude = 0.5 * ((((N + 1) / 2) * Math.Abs(Math.Log(a))) + ((N / 2) * Math.Abs(Math.Log(b))));
+        double tolerance = Tolerance.Sum(Api<T>.UnitRoundoff, N, magnitude);
+
+        var options = GaussianNllOptions.Default with { Reduction = Reduction.Sum };
+        double sum = double.CreateTruncating(Api<T>.Forward(zeros, zeros, variance, options));
+        double both = double.CreateTruncating(Api<T>.ForwardBackward(zeros, zeros, variance, new T[N], new T[N], options));
+        Assert.True(Math.Abs(sum - expected) <= tolerance, $"{typeof(T).Name} v = {a:R}, {b:R}: sum {sum:R}, expected {expected:R} ± {tolerance:G3} (off by {Math.Abs(sum - expected) / (Api<T>.UnitRoundoff * magnitude):F0} u·Σ|terms|)");
+        Assert.Equal(sum, both);
+    }
+
+    /// <summary>
     /// The mean is the sum divided by N and rounded once to float, as PyTorch's float mean is: for three elements
     /// (summed in one float lane on every path, so the sum is a float), Mean = fl(Sum / 3).
     /// </summary>

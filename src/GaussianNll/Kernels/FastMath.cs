@@ -30,28 +30,9 @@ namespace GaussianNll.Kernels;
 /// </remarks>
 internal static class FastMath
 {
-    /// <summary>
-    /// The natural logarithm of normal <paramref name="x"/> &gt; 0; +∞ and NaN pass through (without
-    /// <paramref name="checkSpecials"/>: <see cref="LogOfFinite{T, TVector}"/>).
-    /// </summary>
+    /// <summary>The natural logarithm of normal <paramref name="x"/> &gt; 0; +∞ and NaN pass through.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static TVector Log<T, TVector>(TVector x, bool checkSpecials = true)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
-        where TVector : struct, ISimdVector<TVector, T>
-    {
-        var result = LogOfFinite<T, TVector>(x);
-
-        // At +∞ and NaN the reduction is meaningless: the answer is x itself.
-        return checkSpecials ? TVector.PassInfinityOrNaN(result, x) : result;
-    }
-
-    /// <summary>
-    /// <see cref="Log{T, TVector}"/> without the check for +∞ and NaN, whose results are then unspecified: finite on
-    /// the portable widths, NaN for double +∞ on Vector512. Only Vector512 float gives what the check would (+∞ and
-    /// NaN), which is where the kernel uses it.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static TVector LogOfFinite<T, TVector>(TVector x)
+    public static TVector Log<T, TVector>(TVector x)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TVector : struct, ISimdVector<TVector, T>
     {
@@ -69,9 +50,7 @@ internal static class FastMath
 
         TVector result;
 
-        // Exactly when MultiplyAdd is fused at every width: AVX-512 implies FMA, the portable widths and the scalar
-        // tail use MultiplyAddEstimate, which fuses where the hardware has FMA (x64) and always on Arm64.
-        if (Fma.IsSupported || AdvSimd.IsSupported)
+        if (MultiplyAddIsFused)
         {
             // ½f²·(1 − s) = f·s, so fdlibm's f − (½f² − s·(½f² + R)) is f − s·(f − R): two instructions fewer, and
             // within an ulp when the product is fused (a check of every float: 0.95 ulp).
@@ -84,8 +63,16 @@ internal static class FastMath
             result = TVector.MultiplyAdd(k, ln2High, (TVector.MultiplyAdd(s, halfSquare + r, k * ln2Low) - halfSquare) + f);
         }
 
-        return result;
+        // At +∞ and NaN the reduction is meaningless: the answer is x itself.
+        return TVector.PassInfinityOrNaN(result, x);
     }
+
+    /// <summary>
+    /// Whether <see cref="ISimdVector{TSelf, T}.MultiplyAdd"/> rounds once at every width: AVX-512 implies FMA, and the
+    /// portable widths and the scalar tail use MultiplyAddEstimate, which fuses where the hardware has FMA (x64) and
+    /// always on Arm64.
+    /// </summary>
+    internal static bool MultiplyAddIsFused => Fma.IsSupported || AdvSimd.IsSupported;
 
     /// <summary>
     /// The upper end of the significand range of <see cref="ISimdVector{TSelf, T}.Decompose"/>: 1.5 for float (the

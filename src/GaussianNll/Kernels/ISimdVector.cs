@@ -61,6 +61,14 @@ internal interface ISimdVector<TSelf, T>
     static abstract void Decompose(TSelf x, out TSelf exponent, out TSelf significand);
 
     /// <summary>
+    /// Splits <c>x &gt; 0</c> into <c>x = significand·2^exponent</c> for a running product of significands, the
+    /// cheapest way the width has: the significand in [0.75, 1.5) (Vector512, and float at every width) or [√½, √2),
+    /// so near 1 for x near 1; the exponent integral for finite, normal x, +∞ for +∞ and NaN for NaN (the significand
+    /// is then unspecified).
+    /// </summary>
+    static abstract void Split(TSelf x, out TSelf exponent, out TSelf significand);
+
+    /// <summary>
     /// <paramref name="x"/> where it is +∞ or NaN, else <paramref name="result"/>: the answer of a function whose
     /// computation is meaningless at those inputs but which maps them to themselves (the logarithm of x ≥ 0).
     /// </summary>

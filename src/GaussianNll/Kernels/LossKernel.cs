@@ -45,6 +45,15 @@ internal static class LossKernel
     private const int PrefetchBytes = 512;
 
     /// <summary>
+    /// The most significands multiplied per lane before the product is split again: 64 factors in [√½, √2) or
+    /// [0.75, 1.5) stay within [2^-27, 2^38], far inside float's range.
+    /// </summary>
+    private const nuint ProductLength = 64;
+
+    /// <summary>ln 2, rounded to double.</summary>
+    private const double Ln2 = 0.69314718055994530942;
+
+    /// <summary>
     /// Runs the job over all its elements: as many as fit in the widest accelerated vectors, the rest in narrower
     /// ones, the last few one at a time.
     /// </summary>
@@ -57,9 +66,8 @@ internal static class LossKernel
         Dispatch<T, TPar>(job, settings, outputs, ref sums);
 
         // An unweighted loss that is only summed adds ln v + d²/v per element and halves per block: in float the terms
-        // can overflow where the halved losses would not (a lane's sum between 2^127 and 2^128); and that loop takes
-        // ln v without checking for v = +∞ or NaN. Rare: sum this job's loss again, halving each element, checked,
-        // and writing nothing.
+        // can overflow where the halved losses would not (a lane's sum between 2^127 and 2^128). Rare: sum this job's
+        // loss again, halving each element, and writing nothing.
         if (SumsTerms(outputs, hasBeta: settings.Beta != T.Zero) && !double.IsFinite(sums.Loss) && double.IsFinite(lossBefore))
         {
             var again = new Sums { Loss = lossBefore };
@@ -332,13 +340,15 @@ internal static class LossKernel
         // bits). Where the terms overflow but their halves would not, Run sums the job again with LossPerElement.
         bool sumTerms = SumsTerms(flags, hasBeta);
 
-        // A summed loss shows an infinite or NaN variance as a non-finite sum, which Run then computes again, checked:
-        // so the 512-bit float loops compiled for the entry points leave the logarithm's check for +∞ and NaN out (one
-        // instruction). Only there. In float, vgetexp/vgetmant take +∞ to +∞ and NaN to NaN, as the check would. In
-        // double, the decomposition's vscalefpd makes ln(+∞) NaN: a job whose loss starts from a running total of
-        // +∞ (per-column and short-row layouts) would end at NaN, which Run cannot tell from a NaN input. And the
-        // portable widths read +∞'s exponent field as 128: a finite, wrong loss.
-        bool logOfFinite = sumTerms && typeof(TOutputs) != typeof(RuntimeOutputs) && typeof(TVector) == typeof(Vec512<T>) && typeof(T) == typeof(float);
+        // A summed loss needs Σ ln v, not each ln v: with v = m·2^e it is ln(Π m) + ln 2·Σe. So where the kernel would
+        // take the logarithm of each variance, it multiplies the significands lane by lane (a few instructions instead
+        // of a logarithm's dozen multiply-adds and its division), adds the exponents, and takes one logarithm of each
+        // lane's product at the end of the run. Each rounding of the product would move its logarithm by up to an ulp
+        // of 1, many ulps of ln v where v is near 1, so the product carries its rounding errors along
+        // (MultiplyCompensated), which takes a fused multiply-add. Vectors only: the scalar path (tails, and machines
+        // without SIMD) keeps summing ln v + d²/v in one lane of the element type, so that a loss of fewer elements
+        // than a vector holds is a sum in T, of which the mean is the quotient rounded once (see AccuracyTests).
+        bool multiplySignificands = sumTerms && TPar.TakesLog && !broadcast && !preparedVariance && TVector.Count > 1 && FastMath.MultiplyAddIsFused;
         var beta = TVector.Create(settings.Beta);
 
         // A broadcast variance is prepared once for the whole run.
@@ -359,127 +369,153 @@ internal static class LossKernel
         nuint width = (nuint)TVector.Count;
         nuint i = (nuint)start;
         nuint last = (nuint)end;
+        TVector significands = k.One;
+        TVector significandsError = k.Zero;
         while (i < last)
         {
             nuint blockStart = i;
             nuint blockEnd = Math.Min(i + BlockSize, last);
             TVector lossSum = k.Zero;
             TVector varianceGradientSum = k.Zero;
-            for (; i < blockEnd; i += width)
+            TVector exponents = k.Zero;
+            while (i < blockEnd)
             {
-                PrefetchAhead<T, TVector>(in input, i);
-                PrefetchAhead<T, TVector>(in target, i);
-                if (!broadcast && !preparedVariance)
+                nuint productEnd = Math.Min(i + (ProductLength * width), blockEnd);
+                for (; i < productEnd; i += width)
                 {
-                    PrefetchAhead<T, TVector>(in variance, i);
-                }
-
-                var d = TVector.Load(in input, i) - TVector.Load(in target, i);
-                Prepared<TVector> prepared;
-                TVector weight;
-                if (broadcast)
-                {
-                    prepared = shared;
-                    weight = sharedWeight;
-                }
-                else if (preparedVariance)
-                {
-                    prepared = new Prepared<TVector>
+                    PrefetchAhead<T, TVector>(in input, i);
+                    PrefetchAhead<T, TVector>(in target, i);
+                    if (!broadcast && !preparedVariance)
                     {
-                        LogVariance = TVector.Load(in preparedLogVariance, i),
-                        InverseVariance = TVector.Load(in preparedInverseVariance, i),
-                        Chain = TPar.HasChain ? TVector.Load(in preparedChain, i) : default,
-                    };
-                    weight = k.One;
-                }
-                else
-                {
-                    var p = TVector.Load(in variance, i);
-                    if (TPar.RejectsNegative)
-                    {
-                        negative = TVector.TrackNegative(negative, p);
+                        PrefetchAhead<T, TVector>(in variance, i);
                     }
 
-                    prepared = TPar.Prepare<T, TVector>(p, k, checkSpecials: !logOfFinite);
-                    weight = hasBeta ? FastMath.Exp<T, TVector>(beta * prepared.LogVariance) : k.One;
-                }
-
-                var r = d * prepared.InverseVariance;
-                var q = r * d; // only the log-variance gradient uses it; the loss fuses it into ln v + d²/v
-
-                if (sumTerms)
-                {
-                    lossSum += TVector.MultiplyAdd(r, d, prepared.LogVariance);
-                }
-                else if (needLoss)
-                {
-                    var elementLoss = TVector.MultiplyAdd(k.Half, TVector.MultiplyAdd(r, d, prepared.LogVariance), k.Constant);
-                    if (hasBeta)
+                    var d = TVector.Load(in input, i) - TVector.Load(in target, i);
+                    Prepared<TVector> prepared;
+                    TVector weight;
+                    if (broadcast)
                     {
-                        elementLoss *= weight;
+                        prepared = shared;
+                        weight = sharedWeight;
                     }
-
-                    if (writeLoss)
+                    else if (preparedVariance)
                     {
-                        TVector.Store(elementLoss, ref loss, i);
-                    }
-
-                    lossSum += elementLoss;
-                }
-
-                if (needGradient)
-                {
-                    // The input gradient's factor, and half of it for the variance gradient.
-                    TVector scale;
-                    TVector halfScale;
-                    if (perElementScale)
-                    {
-                        scale = TVector.Load(in outputGradient, i);
-                        if (hasBeta)
+                        prepared = new Prepared<TVector>
                         {
-                            scale *= weight;
-                        }
-
-                        halfScale = scale * k.Half;
-                    }
-                    else if (hasBeta)
-                    {
-                        scale = k.Scale * weight;
-                        halfScale = k.HalfScale * weight;
+                            LogVariance = TVector.Load(in preparedLogVariance, i),
+                            InverseVariance = TVector.Load(in preparedInverseVariance, i),
+                            Chain = TPar.HasChain ? TVector.Load(in preparedChain, i) : default,
+                        };
+                        weight = k.One;
                     }
                     else
                     {
-                        scale = k.Scale;
-                        halfScale = k.HalfScale;
-                    }
-
-                    if (wantInputGradient)
-                    {
-                        TVector.Store(r * scale, ref inputGradient, i);
-                    }
-
-                    if (wantVarianceGradient)
-                    {
-                        var g = TPar.Gradient<T, TVector>(prepared, r, q, halfScale);
-                        if (broadcast)
+                        var p = TVector.Load(in variance, i);
+                        if (TPar.RejectsNegative)
                         {
-                            varianceGradientSum += g;
+                            negative = TVector.TrackNegative(negative, p);
                         }
-                        else if (accumulate)
+
+                        prepared = TPar.Prepare<T, TVector>(p, k, withLog: !multiplySignificands);
+                        weight = hasBeta ? FastMath.Exp<T, TVector>(beta * prepared.LogVariance) : k.One;
+                        if (multiplySignificands)
                         {
-                            TVector.Store(TVector.Load(in varianceGradient, i) + g, ref varianceGradient, i);
+                            TVector.Split(prepared.Variance, out var e, out var m);
+                            MultiplyCompensated<T, TVector>(ref significands, ref significandsError, m);
+                            exponents += e;
+                        }
+                    }
+
+                    var r = d * prepared.InverseVariance;
+                    var q = r * d; // only the log-variance gradient uses it; the loss fuses it into ln v + d²/v
+
+                    if (multiplySignificands)
+                    {
+                        lossSum = TVector.MultiplyAdd(r, d, lossSum);
+                    }
+                    else if (sumTerms)
+                    {
+                        lossSum += TVector.MultiplyAdd(r, d, prepared.LogVariance);
+                    }
+                    else if (needLoss)
+                    {
+                        var elementLoss = TVector.MultiplyAdd(k.Half, TVector.MultiplyAdd(r, d, prepared.LogVariance), k.Constant);
+                        if (hasBeta)
+                        {
+                            elementLoss *= weight;
+                        }
+
+                        if (writeLoss)
+                        {
+                            TVector.Store(elementLoss, ref loss, i);
+                        }
+
+                        lossSum += elementLoss;
+                    }
+
+                    if (needGradient)
+                    {
+                        // The input gradient's factor, and half of it for the variance gradient.
+                        TVector scale;
+                        TVector halfScale;
+                        if (perElementScale)
+                        {
+                            scale = TVector.Load(in outputGradient, i);
+                            if (hasBeta)
+                            {
+                                scale *= weight;
+                            }
+
+                            halfScale = scale * k.Half;
+                        }
+                        else if (hasBeta)
+                        {
+                            scale = k.Scale * weight;
+                            halfScale = k.HalfScale * weight;
                         }
                         else
                         {
-                            TVector.Store(g, ref varianceGradient, i);
+                            scale = k.Scale;
+                            halfScale = k.HalfScale;
+                        }
+
+                        if (wantInputGradient)
+                        {
+                            TVector.Store(r * scale, ref inputGradient, i);
+                        }
+
+                        if (wantVarianceGradient)
+                        {
+                            var g = TPar.Gradient<T, TVector>(prepared, r, q, halfScale);
+                            if (broadcast)
+                            {
+                                varianceGradientSum += g;
+                            }
+                            else if (accumulate)
+                            {
+                                TVector.Store(TVector.Load(in varianceGradient, i) + g, ref varianceGradient, i);
+                            }
+                            else
+                            {
+                                TVector.Store(g, ref varianceGradient, i);
+                            }
                         }
                     }
+                }
+
+                if (multiplySignificands)
+                {
+                    // Back to one significand per lane before the product can leave the exponent range.
+                    TVector.Split(significands, out var e, out significands);
+                    significandsError = TVector.ScaleByPowerOfTwo(significandsError, k.Zero - e);
+                    exponents += e;
                 }
             }
 
             if (sumTerms)
             {
-                sums.Loss += (0.5 * double.CreateTruncating(TVector.Sum(lossSum))) + (double.CreateTruncating(settings.Constant) * (blockEnd - blockStart));
+                double terms = double.CreateTruncating(TVector.Sum(lossSum)) + (Ln2 * double.CreateTruncating(TVector.Sum(exponents)));
+                sums.Loss += (0.5 * terms) + (double.CreateTruncating(settings.Constant) * (blockEnd - blockStart));
             }
             else if (reduceLoss)
             {
@@ -492,8 +528,43 @@ internal static class LossKernel
             }
         }
 
+        if (multiplySignificands)
+        {
+            sums.Loss += HalfSumOfLogs<T, TVector>(significands, significandsError);
+        }
+
         sums.NegativeVariance |= TVector.HasNegative(negative);
     }
+
+    /// <summary>
+    /// Multiplies the product <c>P − E</c> (<paramref name="product"/> and <paramref name="error"/>) by
+    /// <paramref name="factor"/>, keeping the rounding error of each multiplication (exact, by a fused multiply-add) in
+    /// <paramref name="error"/>: Graillat's compensated product, whose result is as accurate as if it had been
+    /// computed in twice the precision and rounded once. Without it each rounding would move the product's logarithm
+    /// by up to an ulp of 1, which for variances near 1 (ln v near 0) is many ulps of the sum.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MultiplyCompensated<T, TVector>(ref TVector product, ref TVector error, TVector factor)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TVector : struct, ISimdVector<TVector, T>
+    {
+        var rounded = product * factor;
+
+        // rounded − product·factor, exactly; the error carried so far is scaled along with the product.
+        error = TVector.MultiplyAdd(error, factor, TVector.NegatedMultiplyAdd(product, factor, rounded));
+        product = rounded;
+    }
+
+    /// <summary>
+    /// ½·Σ ln(P − E) over the lanes, for a compensated product (see <see cref="MultiplyCompensated"/>): ln P − E/P,
+    /// the error being below an ulp of P. Out of line: it runs once per run, and a second copy of the logarithm
+    /// inlined into the kernel would spend the JIT's inlining budget that the loop needs.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static double HalfSumOfLogs<T, TVector>(TVector product, TVector error)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TVector : struct, ISimdVector<TVector, T> =>
+        0.5 * double.CreateTruncating(TVector.Sum(FastMath.Log<T, TVector>(product) - (error / product)));
 }
 
 /// <summary>A compile-time boolean: the JIT specialises a generic method for each and drops the dead branches.</summary>

@@ -8,8 +8,11 @@ namespace GaussianNll.Kernels;
 internal struct Prepared<TVector>
     where TVector : struct
 {
-    /// <summary><c>ln v</c>, v the clamped variance.</summary>
+    /// <summary><c>ln v</c>, v the clamped variance (left unset by a preparation without the logarithm).</summary>
     public TVector LogVariance;
+
+    /// <summary>v itself, where the preparation leaves its logarithm to the caller (see <see cref="IParametrization.TakesLog"/>).</summary>
+    public TVector Variance;
 
     /// <summary><c>1/v</c>.</summary>
     public TVector InverseVariance;
@@ -33,17 +36,22 @@ internal interface IParametrization
     /// <summary>Whether <see cref="Prepared{TVector}.Chain"/> is used (the standard deviation).</summary>
     static abstract bool HasChain { get; }
 
+    /// <summary>
+    /// Whether ln v is the logarithm of the variance <see cref="Prepare"/> derives (σ², σ), rather than the caller's
+    /// number itself (ln σ²): only then can a preparation without the logarithm give v for the caller to take it.
+    /// </summary>
+    static abstract bool TakesLog { get; }
+
     /// <summary>The lower clamp of the caller's number: ε, or ln ε for the log-variance.</summary>
     static abstract T LowerClamp<T>(in KernelSettings<T> settings)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>;
 
     /// <summary>
-    /// Derives <c>ln v</c>, <c>1/v</c> and the chain factor from the caller's number <paramref name="p"/>. Without
-    /// <paramref name="checkSpecials"/>, ln v is unspecified where v is +∞ or NaN (see
-    /// <see cref="FastMath.LogOfFinite{T, TVector}"/>). A flag, not a type parameter, so that the logarithm is
-    /// imported into the kernel once (the JIT drops the check when the flag is a constant).
+    /// Derives <c>ln v</c>, <c>1/v</c> and the chain factor from the caller's number <paramref name="p"/>; without
+    /// <paramref name="withLog"/>, where <see cref="TakesLog"/>, v instead of ln v. A flag, not a type parameter, so
+    /// that the logarithm is imported into the kernel once (the JIT drops the dead branch when the flag is a constant).
     /// </summary>
-    static abstract Prepared<TVector> Prepare<T, TVector>(TVector p, in KernelConstants<T, TVector> constants, bool checkSpecials = true)
+    static abstract Prepared<TVector> Prepare<T, TVector>(TVector p, in KernelConstants<T, TVector> constants, bool withLog = true)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TVector : struct, ISimdVector<TVector, T>;
 
@@ -63,16 +71,20 @@ internal readonly struct VarianceInput : IParametrization
 
     public static bool HasChain => false;
 
+    public static bool TakesLog => true;
+
     public static T LowerClamp<T>(in KernelSettings<T> settings)
         where T : unmanaged, IBinaryFloatingPointIeee754<T> => settings.Epsilon;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Prepared<TVector> Prepare<T, TVector>(TVector p, in KernelConstants<T, TVector> constants, bool checkSpecials = true)
+    public static Prepared<TVector> Prepare<T, TVector>(TVector p, in KernelConstants<T, TVector> constants, bool withLog = true)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TVector : struct, ISimdVector<TVector, T>
     {
         var v = TVector.ClampBelow(p, constants.Clamp);
-        return new Prepared<TVector> { LogVariance = FastMath.Log<T, TVector>(v, checkSpecials), InverseVariance = constants.One / v };
+        return withLog
+            ? new Prepared<TVector> { LogVariance = FastMath.Log<T, TVector>(v), InverseVariance = constants.One / v }
+            : new Prepared<TVector> { Variance = v, InverseVariance = constants.One / v };
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -89,16 +101,20 @@ internal readonly struct StandardDeviationInput : IParametrization
 
     public static bool HasChain => true;
 
+    public static bool TakesLog => true;
+
     public static T LowerClamp<T>(in KernelSettings<T> settings)
         where T : unmanaged, IBinaryFloatingPointIeee754<T> => settings.Epsilon;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Prepared<TVector> Prepare<T, TVector>(TVector p, in KernelConstants<T, TVector> constants, bool checkSpecials = true)
+    public static Prepared<TVector> Prepare<T, TVector>(TVector p, in KernelConstants<T, TVector> constants, bool withLog = true)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TVector : struct, ISimdVector<TVector, T>
     {
         var v = TVector.ClampBelow(p * p, constants.Clamp);
-        return new Prepared<TVector> { LogVariance = FastMath.Log<T, TVector>(v, checkSpecials), InverseVariance = constants.One / v, Chain = p + p };
+        return withLog
+            ? new Prepared<TVector> { LogVariance = FastMath.Log<T, TVector>(v), InverseVariance = constants.One / v, Chain = p + p }
+            : new Prepared<TVector> { Variance = v, InverseVariance = constants.One / v, Chain = p + p };
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -118,11 +134,13 @@ internal readonly struct LogVarianceInput : IParametrization
 
     public static bool HasChain => false;
 
+    public static bool TakesLog => false;
+
     public static T LowerClamp<T>(in KernelSettings<T> settings)
         where T : unmanaged, IBinaryFloatingPointIeee754<T> => settings.LogEpsilon;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Prepared<TVector> Prepare<T, TVector>(TVector p, in KernelConstants<T, TVector> constants, bool checkSpecials = true)
+    public static Prepared<TVector> Prepare<T, TVector>(TVector p, in KernelConstants<T, TVector> constants, bool withLog = true)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TVector : struct, ISimdVector<TVector, T>
     {

@@ -59,6 +59,13 @@ internal readonly struct Scalar<T>(T value) : ISimdVector<Scalar<T>, T>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Split(Scalar<T> x, out Scalar<T> exponent, out Scalar<T> significand)
+    {
+        Decompose(x, out var k, out significand);
+        exponent = PassInfinityOrNaN(k, x);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar<T> PassInfinityOrNaN(Scalar<T> result, Scalar<T> x) => x._value < T.PositiveInfinity ? result : x;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -58,6 +58,13 @@ internal readonly struct Vec128<T>(Vector128<T> value) : ISimdVector<Vec128<T>, 
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Split(Vec128<T> x, out Vec128<T> exponent, out Vec128<T> significand)
+    {
+        Decompose(x, out var k, out significand);
+        exponent = PassInfinityOrNaN(k, x);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vec128<T> PassInfinityOrNaN(Vec128<T> result, Vec128<T> x) =>
         new(Vector128.ConditionalSelect(Vector128.LessThan(x._value, Vector128.Create(T.PositiveInfinity)), result._value, x._value));
 

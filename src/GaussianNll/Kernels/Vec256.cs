@@ -58,6 +58,13 @@ internal readonly struct Vec256<T>(Vector256<T> value) : ISimdVector<Vec256<T>, 
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Split(Vec256<T> x, out Vec256<T> exponent, out Vec256<T> significand)
+    {
+        Decompose(x, out var k, out significand);
+        exponent = PassInfinityOrNaN(k, x);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vec256<T> PassInfinityOrNaN(Vec256<T> result, Vec256<T> x) =>
         new(Vector256.ConditionalSelect(Vector256.LessThan(x._value, Vector256.Create(T.PositiveInfinity)), result._value, x._value));
 

@@ -75,6 +75,19 @@ internal readonly struct Vec512<T>(Vector512<T> value) : ISimdVector<Vec512<T>, 
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Split(Vec512<T> x, out Vec512<T> exponent, out Vec512<T> significand)
+    {
+        // As float's Decompose: [0.75, 1.5) is where x near 1 has a significand near 1. vgetexp takes +∞ to +∞ and
+        // NaN to NaN.
+        var v = x._value;
+        var m = typeof(T) == typeof(float)
+            ? Avx512F.GetMantissa(v.AsSingle(), ThreeQuartersToThreeHalves).As<float, T>()
+            : Avx512F.GetMantissa(v.AsDouble(), ThreeQuartersToThreeHalves).As<double, T>();
+        exponent = new(GetExponent(v) - GetExponent(m));
+        significand = new(m);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vec512<T> PassInfinityOrNaN(Vec512<T> result, Vec512<T> x) => new(Fixup(result._value, x._value, PassInfinityOrNaNFixups));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
