@@ -450,7 +450,10 @@ internal static class LossKernel
                             TVector.Store(elementLoss, ref loss, i);
                         }
 
-                        lossSum += elementLoss;
+                        if (reduceLoss)
+                        {
+                            lossSum += elementLoss;
+                        }
                     }
 
                     if (needGradient)
