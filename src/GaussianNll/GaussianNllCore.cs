@@ -461,13 +461,25 @@ internal static class GaussianNllCore
             prepared.Chain = TPar.HasChain ? stackalloc T[TileSize] : default;
         }
 
+        // A loss that is only summed needs Σ ln v, not ln v per element: per row, columns times each row's; per
+        // column, the rows times the columns' sum.
+        bool sumLogs = prepare && LossKernel.SumsLogVarianceApart(writeLoss: !request.Destination.IsEmpty, settings);
+        double columnLogSum = 0;
         if (!perRow)
         {
             // Every tile of a per-column layout meets the same variance: one row, then copies of the rows so far.
             if (prepare)
             {
                 sums.NegativeVariance |= LossKernel.Prepare<T, TPar>(request.Variance, prepared, settings);
-                RepeatFirstRow(prepared.LogVariance.Slice(0, tileLength), columns);
+                if (sumLogs)
+                {
+                    columnLogSum = SpanMath.SumToDouble<T>(prepared.LogVariance.Slice(0, columns));
+                }
+                else
+                {
+                    RepeatFirstRow(prepared.LogVariance.Slice(0, tileLength), columns);
+                }
+
                 RepeatFirstRow(prepared.InverseVariance.Slice(0, tileLength), columns);
                 if (TPar.HasChain)
                 {
@@ -486,11 +498,20 @@ internal static class GaussianNllCore
             int rows = Math.Min(rowsPerTile, end - row);
             int offset = row * columns;
             int length = rows * columns;
+            double logSum = rows * columnLogSum;
             if (perRow && prepare)
             {
                 // Each row's values go to the front of the tile buffers, then out to their rows, last row first.
                 sums.NegativeVariance |= LossKernel.Prepare<T, TPar>(request.Variance.Slice(row, rows), prepared, settings);
-                SpreadRowsInPlace(prepared.LogVariance, rows, columns);
+                if (sumLogs)
+                {
+                    logSum = columns * SpanMath.SumToDouble<T>(prepared.LogVariance.Slice(0, rows));
+                }
+                else
+                {
+                    SpreadRowsInPlace(prepared.LogVariance, rows, columns);
+                }
+
                 SpreadRowsInPlace(prepared.InverseVariance, rows, columns);
                 if (TPar.HasChain)
                 {
@@ -507,6 +528,11 @@ internal static class GaussianNllCore
             if (prepare)
             {
                 job.Prepared = prepared.Slice(0, length);
+                if (sumLogs)
+                {
+                    job.Prepared.LogVariance = default;
+                    job.LogVarianceSum = logSum;
+                }
             }
             else
             {

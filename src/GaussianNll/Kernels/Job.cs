@@ -33,11 +33,15 @@ internal ref struct Job<T>
     public Span<T> VarianceGradient;
 
     /// <summary>
-    /// When not empty, ln v, 1/v and the chain factor of every element, computed by
+    /// When its 1/v is not empty, ln v, 1/v and the chain factor of every element, computed by
     /// <see cref="LossKernel.Prepare{T, TPar}"/>: the kernel reads them instead of deriving them from
-    /// <see cref="Variance"/> (which it then does not read).
+    /// <see cref="Variance"/> (which it then does not read). A job whose loss is only summed
+    /// (<see cref="LossKernel.SumsLogVarianceApart{T}"/>) has no ln v per element but <see cref="LogVarianceSum"/>.
     /// </summary>
     public PreparedSpans<T> Prepared;
+
+    /// <summary>Σ ln v over the elements of a prepared job without per-element ln v.</summary>
+    public double LogVarianceSum;
 
     public bool BroadcastVariance;
     public bool AccumulateVarianceGradient;
@@ -65,7 +69,7 @@ internal ref struct PreparedSpans<T>
     /// <summary>The elements [offset, offset + count) of each span.</summary>
     public readonly PreparedSpans<T> Slice(int offset, int count) => new()
     {
-        LogVariance = LogVariance.Slice(offset, count),
+        LogVariance = LogVariance.IsEmpty ? default : LogVariance.Slice(offset, count),
         InverseVariance = InverseVariance.Slice(offset, count),
         Chain = Chain.IsEmpty ? default : Chain.Slice(offset, count),
     };

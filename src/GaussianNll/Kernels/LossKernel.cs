@@ -75,7 +75,21 @@ internal static class LossKernel
             Dispatch<T, TPar>(job, settings, lossOnly, ref again);
             sums.Loss = again.Loss;
         }
+
+        if ((outputs & KernelOutputs.PreparedVariance) != 0 && job.Prepared.LogVariance.IsEmpty)
+        {
+            Debug.Assert(SumsTerms(outputs, hasBeta: false), "Only a loss that is only summed takes Σ ln v apart.");
+            sums.Loss += 0.5 * job.LogVarianceSum;
+        }
     }
+
+    /// <summary>
+    /// Whether a prepared job with these settings takes ln v as <see cref="Job{T}.LogVarianceSum"/> rather than per
+    /// element: exactly when its loss is only summed, unweighted, which is all it needs ln v for.
+    /// </summary>
+    internal static bool SumsLogVarianceApart<T>(bool writeLoss, in KernelSettings<T> settings)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        SumsTerms((writeLoss ? KernelOutputs.WriteLoss : 0) | (settings.ReduceLoss ? KernelOutputs.ReduceLoss : 0), hasBeta: settings.Beta != T.Zero);
 
     /// <summary>
     /// Whether a run sums its loss as ln v + d²/v and halves per block: the loss only summed (not written, not asked
@@ -188,7 +202,7 @@ internal static class LossKernel
         outputs |= job.OutputGradient.IsEmpty ? 0 : KernelOutputs.PerElementScale;
         outputs |= job.BroadcastVariance ? KernelOutputs.BroadcastVariance : 0;
         outputs |= job.AccumulateVarianceGradient ? KernelOutputs.AccumulateVarianceGradient : 0;
-        outputs |= job.Prepared.LogVariance.IsEmpty ? 0 : KernelOutputs.PreparedVariance;
+        outputs |= job.Prepared.InverseVariance.IsEmpty ? 0 : KernelOutputs.PreparedVariance;
         return outputs;
     }
 
@@ -349,6 +363,11 @@ internal static class LossKernel
         // without SIMD) keeps summing ln v + d²/v in one lane of the element type, so that a loss of fewer elements
         // than a vector holds is a sum in T, of which the mean is the quotient rounded once (see AccuracyTests).
         bool multiplySignificands = sumTerms && TPar.TakesLog && !broadcast && !preparedVariance && TVector.Count > 1 && FastMath.MultiplyAddIsFused;
+
+        // The loop sums d²/v alone where Σ ln v comes from elsewhere: the products above, or a prepared job's
+        // LogVarianceSum (which a job re-run with LossPerElement also has: its ln v per element is then zero).
+        bool squaresOnly = multiplySignificands || (sumTerms && preparedVariance);
+        bool preparedLog = !job.Prepared.LogVariance.IsEmpty;
         var beta = TVector.Create(settings.Beta);
 
         // A broadcast variance is prepared once for the whole run.
@@ -402,7 +421,7 @@ internal static class LossKernel
                     {
                         prepared = new Prepared<TVector>
                         {
-                            LogVariance = TVector.Load(in preparedLogVariance, i),
+                            LogVariance = !sumTerms && preparedLog ? TVector.Load(in preparedLogVariance, i) : k.Zero,
                             InverseVariance = TVector.Load(in preparedInverseVariance, i),
                             Chain = TPar.HasChain ? TVector.Load(in preparedChain, i) : default,
                         };
@@ -429,7 +448,7 @@ internal static class LossKernel
                     var r = d * prepared.InverseVariance;
                     var q = r * d; // only the log-variance gradient uses it; the loss fuses it into ln v + d²/v
 
-                    if (multiplySignificands)
+                    if (squaresOnly)
                     {
                         lossSum = TVector.MultiplyAdd(r, d, lossSum);
                     }
