@@ -603,7 +603,7 @@ internal static class GaussianNllCore
     {
         if (columns >= Vector<T>.Count)
         {
-            for (int r = 0; r < sums.Length; r++)
+            for (int r = SpanMath.SumRowsInGroups(matrix, sums, columns); r < sums.Length; r++)
             {
                 sums[r] = T.CreateTruncating(SpanMath.SumToDouble(matrix.Slice(r * columns, columns)));
             }
