@@ -25,9 +25,9 @@ internal static class GaussianNllCore
     private const int StackColumns = 512;
 
     /// <summary>
-    /// Rows shorter than this are processed in tiles of whole rows, with the variance (or, without β, its ln v and 1/v)
-    /// spread out to one entry per element, so that the vector loop runs over the whole tile instead of over a few
-    /// columns at a time.
+    /// Rows shorter than this are processed in tiles of whole rows, with the variance (or, without β, its 1/v and, where
+    /// the loss is written per element, ln v) spread out to one entry per element, so that the vector loop runs over
+    /// the whole tile instead of over a few columns at a time.
     /// </summary>
     /// <remarks>
     /// A row run on its own pays a fixed cost (constants, the shared variance, the block sums) of the order of a
@@ -428,8 +428,9 @@ internal static class GaussianNllCore
     /// in double), per column pairwise in T and then into <paramref name="columnSums"/>.
     /// </summary>
     /// <remarks>
-    /// Without β, what is spread is not the variance but its ln v and 1/v (and chain factor), computed once per entry
-    /// by <see cref="LossKernel.Prepare{T, TPar}"/>, so that the kernel takes no logarithm and no division per element
+    /// Without β, what is spread is not the variance but its 1/v (and chain factor), and its ln v only where the loss
+    /// is written per element (a summed loss takes the tile's Σ ln v from the entries), computed once per entry by
+    /// <see cref="LossKernel.Prepare{T, TPar}"/>, so that the kernel takes no logarithm and no division per element
     /// (except for per-row rows narrower than a vector). The tile buffers take up to four times
     /// <see cref="TileSize"/> elements of stack: 32 KB for double.
     /// </remarks>

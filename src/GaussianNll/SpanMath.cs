@@ -42,16 +42,18 @@ internal static class SpanMath
     /// <paramref name="columns"/>, is a multiple of <see cref="Vector256{T}.Count"/>; returns how many rows it did (a
     /// multiple of that count: the caller sums the rest). Each row's vectors are added in T, then the rows of a group
     /// are reduced together by horizontal adds, a few instructions for the whole group where a horizontal sum per
-    /// row would cost as many per row. Every row gets the same order of additions wherever it sits.
+    /// row would cost as many per row. Every row of a full group gets the same order of additions wherever the group
+    /// sits.
     /// </summary>
     public static int SumRowsInGroups<T>(ReadOnlySpan<T> matrix, Span<T> sums, int columns)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        int group = Vector256<T>.Count;
-        if (!Avx.IsSupported || columns % group != 0 || (typeof(T) != typeof(float) && typeof(T) != typeof(double)))
+        if (!Avx.IsSupported || (typeof(T) != typeof(float) && typeof(T) != typeof(double)) || columns % Vector256<T>.Count != 0)
         {
             return 0;
         }
+
+        int group = Vector256<T>.Count;
 
         ref T start = ref MemoryMarshal.GetReference(matrix);
         ref T destination = ref MemoryMarshal.GetReference(sums);

@@ -46,8 +46,8 @@ internal interface ISimdVector<TSelf, T>
     static abstract TSelf NegatedMultiplyAdd(TSelf a, TSelf b, TSelf c);
 
     /// <summary>
-    /// IEEE division, correctly rounded. The kernel's divisions (1/v and the logarithm's <c>f/(2 + f)</c>, two per
-    /// element of σ² or σ) go to the divider, which works alongside the FMA units; a reciprocal estimate refined by
+    /// IEEE division, correctly rounded. The kernel's divisions (1/v, and the logarithm's <c>f/(2 + f)</c> where it
+    /// takes ln v per element) go to the divider, which works alongside the FMA units; a reciprocal estimate refined by
     /// Newton steps would take three FMA-unit instructions each, and the FMA units are what limit the loop.
     /// </summary>
     static abstract TSelf operator /(TSelf left, TSelf right);

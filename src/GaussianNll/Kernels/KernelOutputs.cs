@@ -31,8 +31,9 @@ internal enum KernelOutputs
     AccumulateVarianceGradient = 1 << 6,
 
     /// <summary>
-    /// ln v, 1/v (and the chain factor) come ready per element from <see cref="Job{T}.Prepared"/> instead of being
-    /// derived from the variance: a few distinct variances spread over many elements (short rows), without β.
+    /// 1/v (and the chain factor, and ln v unless the job carries Σ ln v instead) come ready per element from
+    /// <see cref="Job{T}.Prepared"/> instead of being derived from the variance: a few distinct variances spread over
+    /// many elements (short rows), without β.
     /// </summary>
     PreparedVariance = 1 << 7,
 

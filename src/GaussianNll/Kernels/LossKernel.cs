@@ -31,6 +31,12 @@ namespace GaussianNll.Kernels;
 /// registers: what a call computes is compiled in (<see cref="KernelOutputs"/>) rather than tested per element, and
 /// <see cref="KernelConstants{T, TVector}"/> has at most four vector fields, the most the JIT keeps in registers.
 /// </para>
+/// <para>
+/// Most of a loop that takes a logarithm per element is the logarithm. A loss that is only summed needs just
+/// Σ ln v, which the vector loops take as the logarithm of a compensated product of the variances' significands
+/// plus their exponents, one logarithm per lane and run (see <c>RunRange</c>); so do short rows, per variance entry.
+/// A loss written per element, or weighted by v^β, still takes each ln v.
+/// </para>
 /// </remarks>
 internal static class LossKernel
 {
@@ -45,10 +51,19 @@ internal static class LossKernel
     private const int PrefetchBytes = 512;
 
     /// <summary>
-    /// The most significands multiplied per lane before the product is split again: 64 factors in [√½, √2) or
-    /// [0.75, 1.5) stay within [2^-27, 2^38], far inside float's range.
+    /// The most significands multiplied per lane before the product is split again: the carried significand and 64
+    /// factors in [√½, √2) or [0.75, 1.5) stay within [2^-33, 2^39], far inside float's range.
     /// </summary>
     private const nuint ProductLength = 64;
+
+    /// <summary>
+    /// The most elements one <c>RunRange</c> takes, whole blocks: a run logs its significand products at its end, and
+    /// 4,096 elements make at most 1,024 factors per lane (float, Vector128), for which the compensated product's
+    /// relative error bound, u + 2γₙ² (Graillat), stays below 1.2u, however long the job (a per-column row is as long
+    /// as the caller's). Splitting the loop here rather than logging inside it keeps a call out of the loop, around
+    /// which the JIT would keep loop values on the stack.
+    /// </summary>
+    private const int RunLength = 4 * BlockSize;
 
     /// <summary>ln 2, rounded to double.</summary>
     private const double Ln2 = 0.69314718055994530942;
@@ -65,9 +80,9 @@ internal static class LossKernel
         double lossBefore = sums.Loss;
         Dispatch<T, TPar>(job, settings, outputs, ref sums);
 
-        // An unweighted loss that is only summed adds ln v + d²/v per element and halves per block: in float the terms
-        // can overflow where the halved losses would not (a lane's sum between 2^127 and 2^128). Rare: sum this job's
-        // loss again, halving each element, and writing nothing.
+        // An unweighted loss that is only summed adds its terms (d²/v, and ln v or its parts) per element and halves per
+        // block: in float the terms can overflow where the halved losses would not (a lane's sum between 2^127 and
+        // 2^128). Rare: sum this job's loss again, halving each element, and writing nothing.
         if (SumsTerms(outputs, hasBeta: settings.Beta != T.Zero) && !double.IsFinite(sums.Loss) && double.IsFinite(lossBefore))
         {
             var again = new Sums { Loss = lossBefore };
@@ -92,8 +107,8 @@ internal static class LossKernel
         SumsTerms((writeLoss ? KernelOutputs.WriteLoss : 0) | (settings.ReduceLoss ? KernelOutputs.ReduceLoss : 0), hasBeta: settings.Beta != T.Zero);
 
     /// <summary>
-    /// Whether a run sums its loss as ln v + d²/v and halves per block: the loss only summed (not written, not asked
-    /// for per element) and unweighted.
+    /// Whether a run sums its loss as its terms, ln v (or its parts) and d²/v, and halves per block: the loss only
+    /// summed (not written, not asked for per element) and unweighted.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool SumsTerms(KernelOutputs outputs, bool hasBeta) =>
@@ -304,14 +319,20 @@ internal static class LossKernel
         }
 
         int end = start + ((length - start) / TVector.Count * TVector.Count);
-        RunRange<T, TVector, TPar, TBeta, TPrepared, TOutputs>(job, settings, outputs, start, end, ref sums);
+
+        // Whole blocks per run, so that the blocks fall where one run over everything would put them.
+        for (int runStart = start; runStart < end; runStart += RunLength)
+        {
+            RunRange<T, TVector, TPar, TBeta, TPrepared, TOutputs>(job, settings, outputs, runStart, Math.Min(end, runStart + RunLength), ref sums);
+        }
+
         return end;
     }
 
     /// <summary>
     /// Runs elements [start, end); end − start is a multiple of the vector width. <typeparamref name="TBeta"/> says
     /// whether β ≠ 0, so that the loop of the plain loss carries no exponential at all; <typeparamref name="TPrepared"/>
-    /// whether ln v and 1/v are read from <see cref="Job{T}.Prepared"/>; <paramref name="outputs"/> says what to
+    /// whether 1/v (and ln v, where the job has it) are read from <see cref="Job{T}.Prepared"/>; <paramref name="outputs"/> says what to
     /// compute, known at compile time for the common combinations.
     /// </summary>
     private static void RunRange<T, TVector, TPar, TBeta, TPrepared, TOutputs>(scoped in Job<T> job, in KernelSettings<T> settings, TOutputs outputs, int start, int end, ref Sums sums)
@@ -357,7 +378,8 @@ internal static class LossKernel
         // A summed loss needs Σ ln v, not each ln v: with v = m·2^e it is ln(Π m) + ln 2·Σe. So where the kernel would
         // take the logarithm of each variance, it multiplies the significands lane by lane (a few instructions instead
         // of a logarithm's dozen multiply-adds and its division), adds the exponents, and takes one logarithm of each
-        // lane's product at the end of the run. Each rounding of the product would move its logarithm by up to an ulp
+        // lane's product at the end of the run (at most RunLength elements). Each rounding of the product would move
+        // its logarithm by up to an ulp
         // of 1, many ulps of ln v where v is near 1, so the product carries its rounding errors along
         // (MultiplyCompensated), which takes a fused multiply-add. Vectors only: the scalar path (tails, and machines
         // without SIMD) keeps summing ln v + d²/v in one lane of the element type, so that a loss of fewer elements
@@ -368,6 +390,7 @@ internal static class LossKernel
         // LogVarianceSum (which a job re-run with LossPerElement also has: its ln v per element is then zero).
         bool squaresOnly = multiplySignificands || (sumTerms && preparedVariance);
         bool preparedLog = !job.Prepared.LogVariance.IsEmpty;
+        Debug.Assert(!(sumTerms && preparedVariance && preparedLog), "A prepared job whose loss is only summed has Σ ln v, not ln v per element.");
         var beta = TVector.Create(settings.Beta);
 
         // A broadcast variance is prepared once for the whole run.
@@ -536,7 +559,12 @@ internal static class LossKernel
 
             if (sumTerms)
             {
-                double terms = double.CreateTruncating(TVector.Sum(lossSum)) + (Ln2 * double.CreateTruncating(TVector.Sum(exponents)));
+                double terms = double.CreateTruncating(TVector.Sum(lossSum));
+                if (multiplySignificands)
+                {
+                    terms += Ln2 * double.CreateTruncating(TVector.Sum(exponents));
+                }
+
                 sums.Loss += (0.5 * terms) + (double.CreateTruncating(settings.Constant) * (blockEnd - blockStart));
             }
             else if (reduceLoss)
@@ -550,12 +578,12 @@ internal static class LossKernel
             }
         }
 
+        // Before the call: a vector live across it would be kept on the stack inside the loop too.
+        sums.NegativeVariance |= TVector.HasNegative(negative);
         if (multiplySignificands)
         {
             sums.Loss += HalfSumOfLogs<T, TVector>(significands, significandsError);
         }
-
-        sums.NegativeVariance |= TVector.HasNegative(negative);
     }
 
     /// <summary>

@@ -58,6 +58,7 @@ internal readonly struct Scalar<T>(T value) : ISimdVector<Scalar<T>, T>
         significand = new(m);
     }
 
+    /// <remarks>Unused by the kernel, which multiplies significands only in vectors; here for the interface's sake.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Split(Scalar<T> x, out Scalar<T> exponent, out Scalar<T> significand)
     {
