@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -125,11 +126,13 @@ internal static class SpanMath
 
     /// <summary>
     /// <see cref="FoldRowsPairwise{T}"/> for rows of one <see cref="Vector512{T}"/>: the same additions in the same
-    /// order, each a single vector instruction rather than a call to the general row adder.
+    /// order, each one 512-bit add, where the general loop slices both rows and adds them in <see cref="Vector{T}"/>
+    /// halves.
     /// </summary>
-    private static void FoldVectorRowsPairwise<T>(Span<T> matrix, int rows)
+    internal static void FoldVectorRowsPairwise<T>(Span<T> matrix, int rows)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
+        Debug.Assert(matrix.Length >= rows * Vector512<T>.Count, "Room for every row.");
         ref T start = ref MemoryMarshal.GetReference(matrix);
         for (int stride = 1; stride < rows; stride *= 2)
         {
@@ -169,6 +172,7 @@ internal static class SpanMath
                 wide.StoreUnsafe(ref target, (nuint)i);
             }
 
+            // The last vector ends at the end, overlapping the one before it.
             wide.StoreUnsafe(ref target, (nuint)(destination.Length - Vector512<T>.Count));
             return;
         }
