@@ -587,6 +587,11 @@ internal static class GaussianNllCore
             return;
         }
 
+        if (SpanMath.SpreadNarrowRows(tile, rows, columns))
+        {
+            return;
+        }
+
         // A handful of columns: setting up a vector fill per row would cost more than the row itself.
         for (int r = rows - 1; r >= 0; r--)
         {

@@ -86,6 +86,68 @@ internal static class SpanMath
         return rows;
     }
 
+    /// <summary>
+    /// Spreads the first <paramref name="rows"/> elements of <paramref name="tile"/> out to rows of
+    /// <paramref name="columns"/>, fewer than a <see cref="Vector512{T}"/> holds (element r to [r·columns,
+    /// (r + 1)·columns)), a vector at a time: each output vector is one permutation of the vector of entries it draws
+    /// from. Returns false, doing nothing, where AVX-512 is not there (or the rows are a vector wide or wider).
+    /// </summary>
+    /// <remarks>
+    /// In place, last vector first: the partial vector at the end element by element, then whole vectors down to the
+    /// start. Output vector p draws on entries up to (p + width − 1)/columns, which lie below the vectors written
+    /// before it; the vector it loads from there may reach into them, but only in lanes the permutation leaves out.
+    /// </remarks>
+    public static bool SpreadNarrowRows<T>(Span<T> tile, int rows, int columns)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int width = Vector512<T>.Count;
+        if (!Avx512F.IsSupported || (typeof(T) != typeof(float) && typeof(T) != typeof(double)) || columns < 2 || columns >= width)
+        {
+            return false;
+        }
+
+        int length = rows * columns;
+        Debug.Assert(tile.Length >= length, "Room for every row.");
+        int whole = length / width * width;
+        for (int i = length - 1; i >= whole; i--)
+        {
+            tile[i] = tile[i / columns];
+        }
+
+        // The lanes of output vector p take entries p/columns + (phase + lane)/columns, phase = p mod columns: one
+        // permutation per phase (lane indices as int for float, long for double, what vpermps and vpermpd read).
+        Span<int> lanes32 = stackalloc int[16 * 16];
+        Span<long> lanes64 = stackalloc long[16 * 8];
+        for (int phase = 0; phase < columns; phase++)
+        {
+            for (int lane = 0; lane < width; lane++)
+            {
+                if (typeof(T) == typeof(float))
+                {
+                    lanes32[(phase * 16) + lane] = (phase + lane) / columns;
+                }
+                else
+                {
+                    lanes64[(phase * 8) + lane] = (phase + lane) / columns;
+                }
+            }
+        }
+
+        ref T start = ref MemoryMarshal.GetReference(tile);
+        for (int p = whole - width; p >= 0; p -= width)
+        {
+            int entry = p / columns;
+            int phase = p - (entry * columns);
+            var source = Vector512.LoadUnsafe(ref start, (nuint)entry);
+            var spread = typeof(T) == typeof(float)
+                ? Avx512F.PermuteVar16x32(source.AsSingle(), Vector512.Create<int>(lanes32.Slice(phase * 16, 16))).As<float, T>()
+                : Avx512F.PermuteVar8x64(source.AsDouble(), Vector512.Create<long>(lanes64.Slice(phase * 8, 8))).As<double, T>();
+            spread.StoreUnsafe(ref start, (nuint)p);
+        }
+
+        return true;
+    }
+
     /// <summary>The vectors of row <paramref name="row"/> added together, in order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<T> RowVector<T>(ref T start, int row, int columns)
