@@ -226,19 +226,6 @@ internal static class SpanMath
     {
         ref T target = ref MemoryMarshal.GetReference(destination);
         int i = 0;
-        if (Vector512.IsHardwareAccelerated && destination.Length >= Vector512<T>.Count)
-        {
-            var wide = Vector512.Create(value);
-            for (; i < destination.Length - Vector512<T>.Count; i += Vector512<T>.Count)
-            {
-                wide.StoreUnsafe(ref target, (nuint)i);
-            }
-
-            // The last vector ends at the end, overlapping the one before it.
-            wide.StoreUnsafe(ref target, (nuint)(destination.Length - Vector512<T>.Count));
-            return;
-        }
-
         if (Vector.IsHardwareAccelerated && destination.Length >= Vector<T>.Count)
         {
             var values = new Vector<T>(value);

@@ -64,7 +64,9 @@ internal interface ISimdVector<TSelf, T>
     /// Splits <c>x &gt; 0</c> into <c>x = significand·2^exponent</c> for a running product of significands, the
     /// cheapest way the width has: the significand in [0.75, 1.5) (Vector512, and float at every width) or [√½, √2),
     /// so near 1 for x near 1; the exponent integral for finite, normal x, +∞ for +∞ and NaN for NaN (the significand
-    /// is then unspecified).
+    /// is then unspecified). Every width implements it, even where it is <see cref="Decompose"/> and
+    /// <see cref="PassInfinityOrNaN"/>: the JIT does not inline a default implementation of a static virtual member,
+    /// and the kernel's loop must make no calls.
     /// </summary>
     static abstract void Split(TSelf x, out TSelf exponent, out TSelf significand);
 

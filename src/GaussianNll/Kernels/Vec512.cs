@@ -56,12 +56,8 @@ internal readonly struct Vec512<T>(Vector512<T> value) : ISimdVector<Vec512<T>, 
     {
         if (typeof(T) == typeof(float))
         {
-            // The significand normalised to [0.75, 1.5) in one instruction; its exponent (−1 or 0) taken from x's
-            // gives the matching power of two. Exact for every x > 0.
-            var v = x._value.AsSingle();
-            var m = Avx512F.GetMantissa(v, ThreeQuartersToThreeHalves);
-            exponent = new((Avx512F.GetExponent(v) - Avx512F.GetExponent(m)).As<float, T>());
-            significand = new(m.As<float, T>());
+            // [0.75, 1.5), the range musl's float polynomial stays within its ulp on: Split's.
+            Split(x, out exponent, out significand);
         }
         else
         {
@@ -77,8 +73,9 @@ internal readonly struct Vec512<T>(Vector512<T> value) : ISimdVector<Vec512<T>, 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Split(Vec512<T> x, out Vec512<T> exponent, out Vec512<T> significand)
     {
-        // As float's Decompose: [0.75, 1.5) is where x near 1 has a significand near 1. vgetexp takes +∞ to +∞ and
-        // NaN to NaN.
+        // The significand normalised to [0.75, 1.5), where x near 1 has a significand near 1, in one instruction; its
+        // exponent (−1 or 0) taken from x's gives the matching power of two. Exact for every x > 0; vgetexp takes +∞
+        // to +∞ and NaN to NaN.
         var v = x._value;
         var m = typeof(T) == typeof(float)
             ? Avx512F.GetMantissa(v.AsSingle(), ThreeQuartersToThreeHalves).As<float, T>()
