@@ -1,6 +1,7 @@
 using System;
 using System.Buffers;
 using System.Numerics;
+using System.Runtime.Intrinsics;
 using GaussianNll.Kernels;
 
 namespace GaussianNll;
@@ -334,7 +335,11 @@ internal static class GaussianNllCore
 
                 break;
             default:
-                if (shape.Columns < ShortRow)
+                if (shape.Columns > 1 && shape.Columns == LossKernel.WidestLanes<T>())
+                {
+                    RunLanes<T, TPar>(request, settings, shape.Columns, start, end, columnSums, ref sums);
+                }
+                else if (shape.Columns < ShortRow)
                 {
                     RunTiles<T, TPar>(request, settings, shape.Columns, start, end, columnSums, ref sums);
                 }
@@ -418,6 +423,42 @@ internal static class GaussianNllCore
             {
                 SpanMath.AddToDouble(columnSums, request.VarianceGradient);
             }
+        }
+    }
+
+    /// <summary>
+    /// Rows [start, end) of a per-column layout whose rows are exactly one vector of the widest width (16 floats with
+    /// AVX-512): one job, in which the kernel holds the variances one per lane, as it holds the scalar layout's one, and
+    /// sums each lane's variance gradient in T (per block, then over the blocks of the chunk) before it is added into
+    /// <paramref name="columnSums"/> in double. Nothing is spread out or folded.
+    /// </summary>
+    private static void RunLanes<T, TPar>(
+        scoped in Request<T> request,
+        in KernelSettings<T> settings,
+        int columns,
+        int start,
+        int end,
+        Span<double> columnSums,
+        ref Sums sums)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TPar : struct, IParametrization
+    {
+        bool wantVarianceGradient = !request.VarianceGradient.IsEmpty;
+        Span<T> laneSums = stackalloc T[Vector512<T>.Count];
+        laneSums = laneSums.Slice(0, columns);
+        if (wantVarianceGradient)
+        {
+            laneSums.Clear();
+        }
+
+        scoped var job = request.Elements(start * columns, (end - start) * columns);
+        job.Variance = request.Variance;
+        job.BroadcastVariance = true;
+        job.VarianceGradient = wantVarianceGradient ? laneSums : default;
+        LossKernel.Run<T, TPar>(job, settings, ref sums);
+        if (wantVarianceGradient)
+        {
+            SpanMath.AddToDouble(columnSums, laneSums);
         }
     }
 

@@ -186,27 +186,6 @@ internal static class SpanMath
         }
     }
 
-    /// <summary>
-    /// <see cref="FoldRowsPairwise{T}"/> for rows of one <see cref="Vector512{T}"/>: the same additions in the same
-    /// order, each one 512-bit add, where the general loop slices both rows and adds them in <see cref="Vector{T}"/>
-    /// halves.
-    /// </summary>
-    internal static void FoldVectorRowsPairwise<T>(Span<T> matrix, int rows)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
-    {
-        Debug.Assert(matrix.Length >= rows * Vector512<T>.Count, "Room for every row.");
-        ref T start = ref MemoryMarshal.GetReference(matrix);
-        for (int stride = 1; stride < rows; stride *= 2)
-        {
-            for (int row = 0; row + stride < rows; row += 2 * stride)
-            {
-                nuint at = (nuint)(row * Vector512<T>.Count);
-                var sum = Vector512.LoadUnsafe(ref start, at) + Vector512.LoadUnsafe(ref start, at + (nuint)(stride * Vector512<T>.Count));
-                sum.StoreUnsafe(ref start, at);
-            }
-        }
-    }
-
     /// <summary>Adds each of <paramref name="source"/>, as a double, into the same element of <paramref name="destination"/>.</summary>
     public static void AddToDouble<T>(Span<double> destination, ReadOnlySpan<T> source)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -252,12 +231,6 @@ internal static class SpanMath
     public static void FoldRowsPairwise<T>(Span<T> matrix, int rows, int columns)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        if (Vector512.IsHardwareAccelerated && columns == Vector512<T>.Count && rows > 1)
-        {
-            FoldVectorRowsPairwise(matrix, rows);
-            return;
-        }
-
         for (int stride = 1; stride < rows; stride *= 2)
         {
             for (int row = 0; row + stride < rows; row += 2 * stride)

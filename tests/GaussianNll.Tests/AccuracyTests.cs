@@ -398,9 +398,10 @@ public class AccuracyTests
     }
 
     /// <summary>
-    /// Rows and columns shorter than the tile threshold (2 to 255 columns) run on tiles: the per-row and per-column
-    /// layouts give every element the same loss and input gradient, to the bit, as the elementwise layout with the
-    /// variance written out per element, and variance gradients that are those elements' sums.
+    /// Rows and columns shorter than the tile threshold (2 to 255 columns) run on tiles, and per-column rows exactly
+    /// as wide as the widest vector (4, 8 or 16 columns, by width and type) with a variance per lane: the per-row and
+    /// per-column layouts give every element the same loss and input gradient, to the bit, as the elementwise layout
+    /// with the variance written out per element, and variance gradients that are those elements' sums.
     /// </summary>
     [Theory]
     [MemberData(nameof(ShortRows))]
@@ -423,11 +424,12 @@ public class AccuracyTests
         {
             foreach (var layout in new[] { VarianceLayout.PerRow, VarianceLayout.PerColumn })
             {
-                foreach (int columns in new[] { 2, 3, 7, 8, 15, 16, 17, 100, 255 })
+                foreach (int columns in new[] { 2, 3, 4, 7, 8, 15, 16, 17, 100, 255 })
                 {
                     data.Add(type, layout, columns, 0.0);
                 }
 
+                data.Add(type, layout, 16, 0.5);
                 data.Add(type, layout, 17, 0.5);
             }
         }

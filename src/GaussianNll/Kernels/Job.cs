@@ -6,7 +6,8 @@ namespace GaussianNll.Kernels;
 /// <summary>
 /// One contiguous run of elements for the kernel: the inputs, and the outputs it should write (an empty output is
 /// not wanted). The variance is either one per element or, when <see cref="BroadcastVariance"/> is set, one value
-/// shared by every element.
+/// shared by every element or one value per vector lane (<see cref="LossKernel.WidestLanes{T}"/> of them, for a length
+/// that is a multiple of that: each lane then meets its own value throughout).
 /// </summary>
 internal ref struct Job<T>
     where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -14,7 +15,7 @@ internal ref struct Job<T>
     public ReadOnlySpan<T> Input;
     public ReadOnlySpan<T> Target;
 
-    /// <summary>One entry per element, or a single entry when <see cref="BroadcastVariance"/> is set.</summary>
+    /// <summary>One entry per element, or when <see cref="BroadcastVariance"/> is set one entry or one per lane.</summary>
     public ReadOnlySpan<T> Variance;
 
     /// <summary>Per-element factors of the gradients; empty to use <see cref="KernelSettings{T}.Scale"/>.</summary>
@@ -28,7 +29,8 @@ internal ref struct Job<T>
 
     /// <summary>
     /// Per-element variance gradients (written, or added to when <see cref="AccumulateVarianceGradient"/> is set);
-    /// empty when not wanted, or when the variance is broadcast and its gradient is returned as a sum instead.
+    /// empty when not wanted, or when the variance is broadcast and its gradient is returned as a sum instead. With a
+    /// variance broadcast per lane, one entry per lane, to which the kernel adds each lane's sum (in T, per block).
     /// </summary>
     public Span<T> VarianceGradient;
 

@@ -69,6 +69,17 @@ internal static class LossKernel
     private const double Ln2 = 0.69314718055994530942;
 
     /// <summary>
+    /// The number of lanes of the widest accelerated vector, the width a job starts with (1 without SIMD): a per-lane
+    /// broadcast variance (<see cref="Job{T}.BroadcastVariance"/>) has this many entries.
+    /// </summary>
+    internal static int WidestLanes<T>()
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        Vec512<T>.IsHardwareAccelerated ? Vec512<T>.Count
+        : Vec256<T>.IsHardwareAccelerated ? Vec256<T>.Count
+        : Vec128<T>.IsHardwareAccelerated ? Vec128<T>.Count
+        : 1;
+
+    /// <summary>
     /// Runs the job over all its elements: as many as fit in the widest accelerated vectors, the rest in narrower
     /// ones, the last few one at a time.
     /// </summary>
@@ -393,13 +404,15 @@ internal static class LossKernel
         Debug.Assert(!(sumTerms && preparedVariance && preparedLog), "A prepared job whose loss is only summed has Σ ln v, not ln v per element.");
         var beta = TVector.Create(settings.Beta);
 
-        // A broadcast variance is prepared once for the whole run.
+        // A broadcast variance is prepared once for the whole run: one value for every element, or one per lane (rows
+        // exactly a vector wide, per column).
         Prepared<TVector> shared = default;
         TVector sharedWeight = k.One;
         TVector negative = k.Zero;
         if (broadcast)
         {
-            var p = TVector.Create(job.Variance[0]);
+            Debug.Assert(job.Variance.Length == 1 || job.Variance.Length == TVector.Count, "One variance, or one per lane of this width.");
+            var p = job.Variance.Length == 1 ? TVector.Create(job.Variance[0]) : TVector.Load(in variance, 0);
             shared = PrepareShared<T, TVector, TPar>(p, settings, hasBeta, out sharedWeight);
 
             if (TPar.RejectsNegative)
@@ -574,7 +587,14 @@ internal static class LossKernel
 
             if (broadcast && wantVarianceGradient)
             {
-                sums.VarianceGradient += double.CreateTruncating(TVector.Sum(varianceGradientSum));
+                if (job.VarianceGradient.IsEmpty)
+                {
+                    sums.VarianceGradient += double.CreateTruncating(TVector.Sum(varianceGradientSum));
+                }
+                else
+                {
+                    TVector.Store(TVector.Load(in varianceGradient, 0) + varianceGradientSum, ref varianceGradient, 0);
+                }
             }
         }
 
