@@ -472,8 +472,9 @@ internal static class GaussianNllCore
     /// Without β, what is spread is not the variance but its 1/v (and chain factor), and its ln v only where the loss
     /// is written per element (a summed loss takes the tile's Σ ln v from the entries), computed once per entry by
     /// <see cref="LossKernel.Prepare{T, TPar}"/>, so that the kernel takes no logarithm and no division per element
-    /// (except for per-row rows narrower than a vector). The tile buffers take up to four times
-    /// <see cref="TileSize"/> elements of stack: 32 KB for double.
+    /// (except for per-row rows narrower than a vector). Per-row rows exactly one vector of the widest width wide are
+    /// not spread at all: the kernel reads one entry per vector (<see cref="Kernels.Job{T}.PreparedPerVector"/>). The
+    /// tile buffers take up to four times <see cref="TileSize"/> elements of stack: 32 KB for double.
     /// </remarks>
     private static void RunTiles<T, TPar>(
         scoped in Request<T> request,
@@ -491,6 +492,9 @@ internal static class GaussianNllCore
         // Rows narrower than a vector would spread ln v and 1/v one element at a time, which costs more than the
         // kernel's own logarithm and division; per column, the spreading is done once per call.
         bool prepare = settings.Beta == T.Zero && (!perRow || columns >= Vector<T>.Count);
+
+        // Per-row rows exactly one vector wide need no spreading: the kernel broadcasts each row's prepared entry.
+        bool perVector = prepare && perRow && columns == LossKernel.WidestLanes<T>();
         int rowsPerTile = TileSize / columns;
         int tileLength = rowsPerTile * columns;
         Span<T> variance = prepare ? default : stackalloc T[TileSize];
@@ -549,15 +553,18 @@ internal static class GaussianNllCore
                 {
                     logSum = columns * SpanMath.SumToDouble<T>(prepared.LogVariance.Slice(0, rows));
                 }
-                else
+                else if (!perVector)
                 {
                     SpreadRowsInPlace(prepared.LogVariance, rows, columns);
                 }
 
-                SpreadRowsInPlace(prepared.InverseVariance, rows, columns);
-                if (TPar.HasChain)
+                if (!perVector)
                 {
-                    SpreadRowsInPlace(prepared.Chain, rows, columns);
+                    SpreadRowsInPlace(prepared.InverseVariance, rows, columns);
+                    if (TPar.HasChain)
+                    {
+                        SpreadRowsInPlace(prepared.Chain, rows, columns);
+                    }
                 }
             }
             else if (perRow)
@@ -569,7 +576,8 @@ internal static class GaussianNllCore
             scoped var job = request.Elements(offset, length);
             if (prepare)
             {
-                job.Prepared = prepared.Slice(0, length);
+                job.Prepared = prepared.Slice(0, perVector ? rows : length);
+                job.PreparedPerVector = perVector;
                 if (sumLogs)
                 {
                     job.Prepared.LogVariance = default;

@@ -49,13 +49,14 @@ foreach (var parametrization in Enum.GetValues<VarianceParametrization>())
     }
 }
 
-// Short rows: 64 rows of 16 (the prepared loop over whole Vector512s) and 60 rows of 17 (1,020 elements: every
-// narrower width of the prepared loop, and of the preparation of 60 row and 17 column variances).
+// Short rows: rows of 16 and 8 (per row, the prepared loop with one entry per Vector512 of float and of double; per
+// column, the variance held per lane) and 60 rows of 17 (1,020 elements: every narrower width of the prepared loop,
+// and of the preparation of 60 row and 17 column variances).
 foreach (var parametrization in Enum.GetValues<VarianceParametrization>())
 {
     foreach (var layout in new[] { VarianceLayout.PerRow, VarianceLayout.PerColumn })
     {
-        foreach (int columns in new[] { 16, 17 })
+        foreach (int columns in new[] { 8, 16, 17 })
         {
             var options = new GaussianNllOptions { Parametrization = parametrization, VarianceLayout = layout };
             int rows = 1024 / columns, length = rows * columns;

@@ -42,6 +42,12 @@ internal ref struct Job<T>
     /// </summary>
     public PreparedSpans<T> Prepared;
 
+    /// <summary>
+    /// Whether <see cref="Prepared"/> holds one entry per vector of the widest width (<see cref="LossKernel.WidestLanes{T}"/>
+    /// elements, a row of a per-row layout exactly that wide) rather than one per element.
+    /// </summary>
+    public bool PreparedPerVector;
+
     /// <summary>Σ ln v over the elements of a prepared job without per-element ln v.</summary>
     public double LogVarianceSum;
 

@@ -133,7 +133,14 @@ internal static class LossKernel
         if ((outputs & KernelOutputs.PreparedVariance) != 0)
         {
             Debug.Assert(settings.Beta == T.Zero, "Prepared variances carry no β weight.");
-            RunOutputs<T, TPar, No, Yes>(job, settings, outputs & ~KernelOutputs.PreparedVariance, ref sums);
+            if (job.PreparedPerVector)
+            {
+                RunOutputs<T, TPar, No, PerVector>(job, settings, outputs & ~KernelOutputs.PreparedVariance, ref sums);
+            }
+            else
+            {
+                RunOutputs<T, TPar, No, Yes>(job, settings, outputs & ~KernelOutputs.PreparedVariance, ref sums);
+            }
         }
         else if (settings.Beta != T.Zero)
         {
@@ -377,6 +384,8 @@ internal static class LossKernel
         bool perElementScale = (flags & KernelOutputs.PerElementScale) != 0;
         bool hasBeta = TBeta.IsSet;
         bool preparedVariance = TPrepared.IsSet;
+        bool preparedPerVector = typeof(TPrepared) == typeof(PerVector);
+        Debug.Assert(!preparedPerVector || TVector.Count == WidestLanes<T>() || start == end, "Entries per vector of the widest width, which alone runs.");
         bool broadcast = (flags & KernelOutputs.BroadcastVariance) != 0;
         bool accumulate = (flags & KernelOutputs.AccumulateVarianceGradient) != 0;
 
@@ -457,9 +466,9 @@ internal static class LossKernel
                     {
                         prepared = new Prepared<TVector>
                         {
-                            LogVariance = !sumTerms && preparedLog ? TVector.Load(in preparedLogVariance, i) : k.Zero,
-                            InverseVariance = TVector.Load(in preparedInverseVariance, i),
-                            Chain = TPar.HasChain ? TVector.Load(in preparedChain, i) : default,
+                            LogVariance = !sumTerms && preparedLog ? LoadPrepared<T, TVector>(in preparedLogVariance, i, preparedPerVector) : k.Zero,
+                            InverseVariance = LoadPrepared<T, TVector>(in preparedInverseVariance, i, preparedPerVector),
+                            Chain = TPar.HasChain ? LoadPrepared<T, TVector>(in preparedChain, i, preparedPerVector) : default,
                         };
                         weight = k.One;
                     }
@@ -607,6 +616,16 @@ internal static class LossKernel
     }
 
     /// <summary>
+    /// The prepared values of the elements from <paramref name="index"/> on: a vector of them, or where the job has one
+    /// entry per vector (<see cref="Job{T}.PreparedPerVector"/>), that vector's entry in every lane.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector LoadPrepared<T, TVector>(ref readonly T source, nuint index, bool perVector)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TVector : struct, ISimdVector<TVector, T> =>
+        perVector ? TVector.Create(Unsafe.Add(ref Unsafe.AsRef(in source), index / (nuint)TVector.Count)) : TVector.Load(in source, index);
+
+    /// <summary>
     /// Multiplies the product <c>P − E</c> (<paramref name="product"/> and <paramref name="error"/>) by
     /// <paramref name="factor"/>, keeping the rounding error of each multiplication (exact, by a fused multiply-add) in
     /// <paramref name="error"/>: Graillat's compensated product, whose result is as accurate as if it had been
@@ -645,6 +664,15 @@ internal interface IFlag
 
 /// <summary>The flag that is set.</summary>
 internal readonly struct Yes : IFlag
+{
+    public static bool IsSet => true;
+}
+
+/// <summary>
+/// The flag that is set, in its second sense: for the prepared variance, one entry per vector rather than per element
+/// (rows exactly one vector wide).
+/// </summary>
+internal readonly struct PerVector : IFlag
 {
     public static bool IsSet => true;
 }
