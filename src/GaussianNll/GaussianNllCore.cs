@@ -263,10 +263,7 @@ internal static class GaussianNllCore
             columnSums.Clear();
 
             total = WalkSequential<T, TPar>(request, settings, shape, columnSums);
-            for (int j = 0; j < shape.Columns; j++)
-            {
-                request.VarianceGradient[j] = T.CreateTruncating(columnSums[j]);
-            }
+            SpanMath.NarrowFromDouble(request.VarianceGradient, columnSums);
 
             if (rented is not null)
             {

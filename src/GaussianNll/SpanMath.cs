@@ -191,9 +191,60 @@ internal static class SpanMath
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         destination = destination.Slice(0, source.Length);
-        for (int i = 0; i < source.Length; i++)
+        ref double target = ref MemoryMarshal.GetReference(destination);
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
         {
-            destination[i] += double.CreateTruncating(source[i]);
+            if (typeof(T) == typeof(float))
+            {
+                // Each vector of floats widens exactly into two of doubles.
+                ref float addend = ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(source));
+                for (; i <= source.Length - Vector<float>.Count; i += Vector<float>.Count)
+                {
+                    Vector.Widen(Vector.LoadUnsafe(ref addend, (nuint)i), out var low, out var high);
+                    (Vector.LoadUnsafe(ref target, (nuint)i) + low).StoreUnsafe(ref target, (nuint)i);
+                    (Vector.LoadUnsafe(ref target, (nuint)(i + Vector<double>.Count)) + high).StoreUnsafe(ref target, (nuint)(i + Vector<double>.Count));
+                }
+            }
+            else if (typeof(T) == typeof(double))
+            {
+                AddInPlace(destination, MemoryMarshal.Cast<T, double>(source));
+                return;
+            }
+        }
+
+        for (; i < source.Length; i++)
+        {
+            Unsafe.Add(ref target, i) += double.CreateTruncating(source[i]);
+        }
+    }
+
+    /// <summary>Writes each of <paramref name="source"/>, rounded to T, into the same element of <paramref name="destination"/>.</summary>
+    public static void NarrowFromDouble<T>(Span<T> destination, ReadOnlySpan<double> source)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        source = source.Slice(0, destination.Length);
+        if (typeof(T) == typeof(double))
+        {
+            source.CopyTo(MemoryMarshal.Cast<T, double>(destination));
+            return;
+        }
+
+        ref double value = ref MemoryMarshal.GetReference(source);
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && typeof(T) == typeof(float))
+        {
+            // Two vectors of doubles narrow into one of floats, each element rounded to nearest as a conversion would.
+            ref float target = ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(destination));
+            for (; i <= destination.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                Vector.Narrow(Vector.LoadUnsafe(ref value, (nuint)i), Vector.LoadUnsafe(ref value, (nuint)(i + Vector<double>.Count))).StoreUnsafe(ref target, (nuint)i);
+            }
+        }
+
+        for (; i < destination.Length; i++)
+        {
+            destination[i] = T.CreateTruncating(Unsafe.Add(ref value, i));
         }
     }
 
