@@ -398,10 +398,11 @@ public class AccuracyTests
     }
 
     /// <summary>
-    /// Rows and columns shorter than the tile threshold (2 to 255 columns) run on tiles, and per-column rows exactly
-    /// as wide as the widest vector (4, 8 or 16 columns, by width and type) with a variance per lane: the per-row and
-    /// per-column layouts give every element the same loss and input gradient, to the bit, as the elementwise layout
-    /// with the variance written out per element, and variance gradients that are those elements' sums.
+    /// Rows shorter than the tile thresholds (up to 511 columns per row, 1,023 per column) run on tiles, per-column rows
+    /// exactly as wide as the widest vector (4, 8 or 16 columns, by width and type) with a variance per lane, and longer
+    /// per-row rows one at a time: the per-row and per-column layouts give every element the same loss and input
+    /// gradient, to the bit, as the elementwise layout with the variance written out per element, and variance
+    /// gradients that are those elements' sums.
     /// </summary>
     [Theory]
     [MemberData(nameof(ShortRows))]
@@ -424,7 +425,7 @@ public class AccuracyTests
         {
             foreach (var layout in new[] { VarianceLayout.PerRow, VarianceLayout.PerColumn })
             {
-                foreach (int columns in new[] { 2, 3, 4, 7, 8, 15, 16, 17, 100, 255 })
+                foreach (int columns in new[] { 2, 3, 4, 7, 8, 15, 16, 17, 100, 255, 300, 600 })
                 {
                     data.Add(type, layout, columns, 0.0);
                 }
