@@ -39,22 +39,29 @@ internal static class SpanMath
     }
 
     /// <summary>
-    /// Writes the sums of the rows of <paramref name="matrix"/> into <paramref name="sums"/>, for rows whose length,
-    /// <paramref name="columns"/>, is a multiple of <see cref="Vector256{T}.Count"/>; returns how many rows it did (a
-    /// multiple of that count: the caller sums the rest). Each row's vectors are added in T, then the rows of a group
-    /// are reduced together by horizontal adds, a few instructions for the whole group where a horizontal sum per
-    /// row would cost as many per row. Every row of a full group gets the same order of additions wherever the group
-    /// sits.
+    /// Writes the sums of the rows of <paramref name="matrix"/> into <paramref name="sums"/>, for rows at least a
+    /// <see cref="Vector256{T}"/> long; returns how many rows it did (a multiple of <see cref="Vector256{T}.Count"/>:
+    /// the caller sums the rest). Each row's vectors are added in T (a partial last vector as the row's last whole
+    /// vector with the lanes before the tail cleared), then the rows of a group are reduced together by horizontal adds,
+    /// a few instructions for the whole group where a horizontal sum per row would cost as many per row. Every row of a
+    /// full group gets the same order of additions wherever the group sits.
     /// </summary>
     public static int SumRowsInGroups<T>(ReadOnlySpan<T> matrix, Span<T> sums, int columns)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        if (!Avx.IsSupported || (typeof(T) != typeof(float) && typeof(T) != typeof(double)) || columns % Vector256<T>.Count != 0)
+        if (!Avx.IsSupported || (typeof(T) != typeof(float) && typeof(T) != typeof(double)) || columns < Vector256<T>.Count)
         {
             return 0;
         }
 
         int group = Vector256<T>.Count;
+
+        // The lanes of the vector that ends at the row's end which hold the tail, columns mod the width of them (none
+        // when the row is whole vectors).
+        int tail = columns % group;
+        var tailMask = typeof(T) == typeof(float)
+            ? Vector256.GreaterThanOrEqual(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(group - tail)).As<int, T>()
+            : Vector256.GreaterThanOrEqual(Vector256.Create(0L, 1, 2, 3), Vector256.Create((long)(group - tail))).As<long, T>();
 
         ref T start = ref MemoryMarshal.GetReference(matrix);
         ref T destination = ref MemoryMarshal.GetReference(sums);
@@ -66,17 +73,17 @@ internal static class SpanMath
             {
                 // Pairs, then quadruples of each row's lanes; then the two 128-bit halves.
                 var q0 = Avx.HorizontalAdd(
-                    Avx.HorizontalAdd(RowVector(ref start, r, columns).AsSingle(), RowVector(ref start, r + 1, columns).AsSingle()),
-                    Avx.HorizontalAdd(RowVector(ref start, r + 2, columns).AsSingle(), RowVector(ref start, r + 3, columns).AsSingle()));
+                    Avx.HorizontalAdd(RowVector(ref start, r, columns, tailMask).AsSingle(), RowVector(ref start, r + 1, columns, tailMask).AsSingle()),
+                    Avx.HorizontalAdd(RowVector(ref start, r + 2, columns, tailMask).AsSingle(), RowVector(ref start, r + 3, columns, tailMask).AsSingle()));
                 var q1 = Avx.HorizontalAdd(
-                    Avx.HorizontalAdd(RowVector(ref start, r + 4, columns).AsSingle(), RowVector(ref start, r + 5, columns).AsSingle()),
-                    Avx.HorizontalAdd(RowVector(ref start, r + 6, columns).AsSingle(), RowVector(ref start, r + 7, columns).AsSingle()));
+                    Avx.HorizontalAdd(RowVector(ref start, r + 4, columns, tailMask).AsSingle(), RowVector(ref start, r + 5, columns, tailMask).AsSingle()),
+                    Avx.HorizontalAdd(RowVector(ref start, r + 6, columns, tailMask).AsSingle(), RowVector(ref start, r + 7, columns, tailMask).AsSingle()));
                 result = (Avx.Permute2x128(q0, q1, 0x20) + Avx.Permute2x128(q0, q1, 0x31)).As<float, T>();
             }
             else
             {
-                var h0 = Avx.HorizontalAdd(RowVector(ref start, r, columns).AsDouble(), RowVector(ref start, r + 1, columns).AsDouble());
-                var h1 = Avx.HorizontalAdd(RowVector(ref start, r + 2, columns).AsDouble(), RowVector(ref start, r + 3, columns).AsDouble());
+                var h0 = Avx.HorizontalAdd(RowVector(ref start, r, columns, tailMask).AsDouble(), RowVector(ref start, r + 1, columns, tailMask).AsDouble());
+                var h1 = Avx.HorizontalAdd(RowVector(ref start, r + 2, columns, tailMask).AsDouble(), RowVector(ref start, r + 3, columns, tailMask).AsDouble());
                 result = (Avx.Permute2x128(h0, h1, 0x20) + Avx.Permute2x128(h0, h1, 0x31)).As<double, T>();
             }
 
@@ -148,16 +155,25 @@ internal static class SpanMath
         return true;
     }
 
-    /// <summary>The vectors of row <paramref name="row"/> added together, in order.</summary>
+    /// <summary>
+    /// The whole vectors of row <paramref name="row"/> added together, in order, then its tail: the vector ending at the
+    /// row's end, with only the lanes of <paramref name="tailMask"/> kept.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<T> RowVector<T>(ref T start, int row, int columns)
+    private static Vector256<T> RowVector<T>(ref T start, int row, int columns, Vector256<T> tailMask)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         nuint offset = (nuint)(row * columns);
         var sum = Vector256.LoadUnsafe(ref start, offset);
-        for (int c = Vector256<T>.Count; c < columns; c += Vector256<T>.Count)
+        int c = Vector256<T>.Count;
+        for (; c <= columns - Vector256<T>.Count; c += Vector256<T>.Count)
         {
             sum += Vector256.LoadUnsafe(ref start, offset + (nuint)c);
+        }
+
+        if (c < columns)
+        {
+            sum += Vector256.LoadUnsafe(ref start, offset + (nuint)(columns - Vector256<T>.Count)) & tailMask;
         }
 
         return sum;
