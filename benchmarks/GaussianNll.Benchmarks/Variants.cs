@@ -6,7 +6,8 @@ namespace GaussianNll.Benchmarks;
 /// <summary>
 /// <c>ForwardBackward</c> (float, mean) for every variance layout and parametrization, as ratios of the
 /// elementwise σ² case. Per-row and per-column layouts run on whole rows: their <c>Size</c> is rounded down to a
-/// multiple of the columns (1,031 becomes 1,024 for 16 columns and 1,029 for 3), which Gelem/s accounts for.
+/// multiple of the columns (1,031 becomes 1,024 for 16 columns, 1,020 for 17, 1,000 for 100 and 1,029 for 3), which
+/// Gelem/s accounts for.
 /// </summary>
 [Config(typeof(SuiteConfig))]
 [MemoryDiagnoser]
@@ -27,11 +28,23 @@ public class VariantsFloat
     [GlobalSetup(Target = nameof(PerRow16))]
     public void SetupPerRow16() => Setup(VarianceLayout.PerRow, 16);
 
+    [GlobalSetup(Target = nameof(PerRow17))]
+    public void SetupPerRow17() => Setup(VarianceLayout.PerRow, 17);
+
+    [GlobalSetup(Target = nameof(PerRow100))]
+    public void SetupPerRow100() => Setup(VarianceLayout.PerRow, 100);
+
     [GlobalSetup(Target = nameof(PerRow3))]
     public void SetupPerRow3() => Setup(VarianceLayout.PerRow, 3);
 
     [GlobalSetup(Target = nameof(PerColumn16))]
     public void SetupPerColumn16() => Setup(VarianceLayout.PerColumn, 16);
+
+    [GlobalSetup(Target = nameof(PerColumn17))]
+    public void SetupPerColumn17() => Setup(VarianceLayout.PerColumn, 17);
+
+    [GlobalSetup(Target = nameof(PerColumn100))]
+    public void SetupPerColumn100() => Setup(VarianceLayout.PerColumn, 100);
 
     [GlobalSetup(Target = nameof(PerColumn3))]
     public void SetupPerColumn3() => Setup(VarianceLayout.PerColumn, 3);
@@ -54,6 +67,16 @@ public class VariantsFloat
     [RowsOf(16)]
     public float PerRow16() => Run();
 
+    /// <summary>One σ² per row of 17 columns: a vector and one more, the hardest row of 16 or more.</summary>
+    [Benchmark]
+    [RowsOf(17)]
+    public float PerRow17() => Run();
+
+    /// <summary>One σ² per row of 100 columns: rows of several vectors and a partial one.</summary>
+    [Benchmark]
+    [RowsOf(100)]
+    public float PerRow100() => Run();
+
     /// <summary>One σ² per row of 3 columns: rows narrower than a vector.</summary>
     [Benchmark]
     [RowsOf(3)]
@@ -63,6 +86,16 @@ public class VariantsFloat
     [Benchmark]
     [RowsOf(16)]
     public float PerColumn16() => Run();
+
+    /// <summary>One σ² per column of 17: a vector and one more.</summary>
+    [Benchmark]
+    [RowsOf(17)]
+    public float PerColumn17() => Run();
+
+    /// <summary>One σ² per column of 100.</summary>
+    [Benchmark]
+    [RowsOf(100)]
+    public float PerColumn100() => Run();
 
     /// <summary>One σ² per column of 3: a period that does not divide a vector.</summary>
     [Benchmark]
