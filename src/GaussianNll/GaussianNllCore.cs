@@ -15,7 +15,9 @@ internal static class GaussianNllCore
     /// <summary>
     /// The number of elements whose partial sums are combined as one unit. The reduction order is: elements within a
     /// block (<see cref="LossKernel.BlockSize"/>) in vector lanes, blocks within a chunk in double, chunks in order
-    /// in double; it depends only on the length and layout, never on alignment or on the number of threads.
+    /// in double; it depends only on the length and layout, never on alignment or on the number of threads. (One
+    /// exception: per column, with rows exactly one vector wide, each lane's variance gradient adds the chunk's block
+    /// sums in T, at most BlockSize / lanes + 15 additions in all, before the chunk's sum goes into double.)
     /// </summary>
     internal const int ChunkSize = 16 * 1024;
 
@@ -27,9 +29,10 @@ internal static class GaussianNllCore
 
     /// <summary>
     /// Per-row rows shorter than this are processed in tiles of whole rows, with the variance (or, without β, its 1/v
-    /// and, where the loss is written per element, ln v) spread out to one entry per element, so that the vector loop
-    /// runs over the whole tile instead of over a few columns at a time. (Per column, rows shorter than a tile are, as
-    /// long as there are at least two.)
+    /// and, where the loss is written per element, ln v) spread out to one entry per element (except rows exactly one
+    /// vector wide, see <see cref="RunTiles"/>), so that the vector loop runs over the whole tile instead of over a few
+    /// columns at a time. (Per column, rows shorter than a tile are, as long as there are at least two, unless they
+    /// are exactly one vector wide: see <see cref="RunLanes"/>.)
     /// </summary>
     /// <remarks>
     /// A row run on its own pays a fixed cost (constants, the shared variance, the block sums, and again for each
@@ -249,9 +252,9 @@ internal static class GaussianNllCore
         where TPar : struct, IParametrization
     {
         var shape = new Shape(request.Layout, request.Input.Length, request.Variance.Length);
-        // Per column, the variance gradient sums over every row, in double, in columnSums; rows of a tile's length or
-        // more (or a single row) use the caller's varianceGradient span as scratch for groups of rows (RunColumns), and it is written
-        // with the final sums at the end.
+        // Per column, the variance gradient sums over every row, in double, in columnSums (from the tiles' folds, the
+        // per-lane sums of RunLanes, or, for rows of a tile's length or more and for a single row, groups of rows
+        // summed in the caller's varianceGradient span as scratch); the span is written with the final sums at the end.
         bool perColumnGradient = request.Layout == VarianceLayout.PerColumn && !request.VarianceGradient.IsEmpty;
 
         Sums total;
@@ -491,7 +494,7 @@ internal static class GaussianNllCore
         bool perRow = request.Layout == VarianceLayout.PerRow;
         bool wantVarianceGradient = !request.VarianceGradient.IsEmpty;
         // Rows narrower than a vector would spread ln v and 1/v one element at a time, which costs more than the
-        // kernel's own logarithm and division; per column, the spreading is done once per call.
+        // kernel's own logarithm and division; per column, the spreading is done once per chunk.
         bool prepare = settings.Beta == T.Zero && (!perRow || columns >= Vector<T>.Count);
 
         // Per-row rows exactly one vector wide need no spreading: the kernel broadcasts each row's prepared entry.

@@ -254,8 +254,8 @@ public class AccuracyTests
     /// Terms ln v + d²/v that overflow float while the losses, their halves, do not (d = 1.4e19, v = 1: each term
     /// 1.96e38, three of them 5.9e38; the losses sum to 2.94e38): the summed loss stays finite, as PyTorch's does, and
     /// Forward and ForwardBackward agree to the bit. The three sit at elements 0, 16 and 32 of 48, in the same lane of
-    /// every vector width, for every layout's path: the elementwise loop, the shared variance, and the short rows'
-    /// prepared loop (3 rows of 16).
+    /// every vector width, for every layout's path: the elementwise loop, the shared variance, and 3 rows of 16 (per
+    /// row the short rows' prepared loop; per column the variance per lane with AVX-512, else the prepared loop).
     /// </summary>
     [Theory]
     [InlineData(Reduction.Sum, VarianceLayout.Elementwise)]
@@ -399,7 +399,7 @@ public class AccuracyTests
 
     /// <summary>
     /// Rows shorter than the tile thresholds (up to 511 columns per row, 1,023 per column) run on tiles, per-column rows
-    /// exactly as wide as the widest vector (4, 8 or 16 columns, by width and type) with a variance per lane, and longer
+    /// exactly as wide as the widest vector (2 to 16 columns, by width and type) with a variance per lane, and longer
     /// per-row rows one at a time: the per-row and per-column layouts give every element the same loss and input
     /// gradient, to the bit, as the elementwise layout with the variance written out per element, and variance
     /// gradients that are those elements' sums.
@@ -430,8 +430,10 @@ public class AccuracyTests
                     data.Add(type, layout, columns, 0.0);
                 }
 
-                data.Add(type, layout, 16, 0.5);
-                data.Add(type, layout, 17, 0.5);
+                foreach (int columns in new[] { 2, 4, 8, 16, 17, 300 })
+                {
+                    data.Add(type, layout, columns, 0.5);
+                }
             }
         }
 
@@ -460,25 +462,39 @@ public class AccuracyTests
             string what = $"{problem}";
             mismatches.Bits<T>($"{what} ForwardElementwise", tiled.Loss, flat.Loss);
             mismatches.Bits<T>($"{what} ForwardBackward inputGradient", tiled.BothInputGradient, flat.BothInputGradient);
+
+            // The reduced losses (summed another way than the flat run's) against the double reference.
+            double roundoff = typeof(T) == typeof(float) ? Math.Pow(2, -24) : Math.Pow(2, -53);
+            var reference = problem.Reference(perElementGradient: false);
+            Check.ReducedLoss(mismatches, $"{what} Forward(Mean)", tiled.Mean, reference, Reduction.Mean, roundoff);
+            Check.ReducedLoss(mismatches, $"{what} Forward(Sum)", tiled.Sum, reference, Reduction.Sum, roundoff);
+            mismatches.Bits($"{what} ForwardBackward loss vs Forward(Mean)", tiled.ForwardBackwardLoss, tiled.Mean);
             mismatches.Bits<T>($"{what} BackwardElementwise inputGradient", tiled.ElementwiseInputGradient, flat.ElementwiseInputGradient);
 
             // The entries' gradients: the sums of their elements' gradients, in double, to the same tolerance the
             // reference tests give a sum of that many terms.
-            double roundoff = typeof(T) == typeof(float) ? Math.Pow(2, -24) : Math.Pow(2, -53);
             int count = layout == VarianceLayout.PerRow ? columns : rows;
-            var sums = new double[variance.Length];
-            var magnitudes = new double[variance.Length];
-            for (int i = 0; i < expanded.Length; i++)
+            foreach (var (method, tiledGradient, flatGradient) in new[]
             {
-                int entry = layout == VarianceLayout.PerRow ? i / columns : i % columns;
-                double g = double.CreateTruncating(flat.BothVarianceGradient[i]);
-                sums[entry] += g;
-                magnitudes[entry] += Math.Abs(g);
-            }
+                ("ForwardBackward", tiled.BothVarianceGradient, flat.BothVarianceGradient),
+                ("Backward", tiled.VarianceGradient, flat.VarianceGradient),
+                ("BackwardElementwise", tiled.ElementwiseVarianceGradient, flat.ElementwiseVarianceGradient),
+            })
+            {
+                var sums = new double[variance.Length];
+                var magnitudes = new double[variance.Length];
+                for (int i = 0; i < expanded.Length; i++)
+                {
+                    int entry = layout == VarianceLayout.PerRow ? i / columns : i % columns;
+                    double g = double.CreateTruncating(flatGradient[i]);
+                    sums[entry] += g;
+                    magnitudes[entry] += Math.Abs(g);
+                }
 
-            for (int j = 0; j < sums.Length; j++)
-            {
-                mismatches.Close($"{what} ForwardBackward varianceGradient", j, double.CreateTruncating(tiled.BothVarianceGradient[j]), sums[j], Tolerance.Sum(roundoff, count, magnitudes[j]));
+                for (int j = 0; j < sums.Length; j++)
+                {
+                    mismatches.Close($"{what} {method} varianceGradient", j, double.CreateTruncating(tiledGradient[j]), sums[j], Tolerance.Sum(roundoff, count, magnitudes[j]));
+                }
             }
         }
 

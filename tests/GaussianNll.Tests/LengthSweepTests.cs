@@ -70,7 +70,7 @@ public class LengthSweepTests
     /// <summary>
     /// Large inputs: beyond one block (1024) and one chunk (16 Ki elements); prime lengths; per-row shapes with one
     /// column, long rows, and more rows than a chunk holds; per-column shapes with more than 512 columns (the pooled
-    /// buffer) and more than 16 rows.
+    /// buffer) and more than 16 rows; rows a vector wide.
     /// </summary>
     internal static IEnumerable<Shape> LargeShapes()
     {
@@ -94,6 +94,14 @@ public class LengthSweepTests
         yield return new Shape(VarianceLayout.PerColumn, 7, 600);
         yield return new Shape(VarianceLayout.PerColumn, 1000, 17);
         yield return new Shape(VarianceLayout.PerColumn, 33, 3001);
+
+        // Rows exactly one vector wide (the widest width, by type and machine: 16, 8, 4 or 2 columns), over more than
+        // a chunk: per row, prepared entries one per vector; per column, the variance held per lane.
+        foreach (var (rows, columns) in new[] { (1100, 16), (2100, 8), (4100, 4), (8200, 2) })
+        {
+            yield return new Shape(VarianceLayout.PerRow, rows, columns);
+            yield return new Shape(VarianceLayout.PerColumn, rows, columns);
+        }
     }
 
     private static void Run(string type, IReadOnlyList<Shape> shapes, VarianceParametrization? parametrization, int seed)

@@ -515,7 +515,7 @@ public class ValidationTests
     private static Shape NegativeShape(VarianceLayout layout) => layout switch
     {
         VarianceLayout.PerRow => new Shape(layout, 10, 5),
-        VarianceLayout.PerColumn => new Shape(layout, 5, 10),
+        VarianceLayout.PerColumn => new Shape(layout, 5, 16), // with AVX-512, float's variance per lane
         _ => Shape.Flat(layout, 50),
     };
 

@@ -3,8 +3,9 @@ using GaussianNll;
 
 // 1,031 elements: a Vector512 body, then Vector128 and scalar tails; every parametrization, with and without β, in
 // float and double, through the elementwise (per-element variance) and scalar (shared variance) paths, by every entry
-// point (each compiles its own loop; see KernelOutputs); and short rows (16 columns, per row and per column), whose
-// tiles run the loop on prepared 1/v (and Σ ln v) when β = 0.
+// point (each compiles its own loop; see KernelOutputs); and short rows (8, 16 and 17 columns, per row and per
+// column), which run the loop on prepared 1/v (and Σ ln v) when β = 0, or with the variance held per lane (per column,
+// rows one vector wide).
 const int Length = 1031;
 var random = new Random(1);
 float[] input = new float[Length], target = new float[Length], variance = new float[Length], inputGradient = new float[Length], varianceGradient = new float[Length];

@@ -16,7 +16,9 @@ namespace GaussianNll.Kernels;
 /// <c>r = d/v</c>, <c>q = r·d = d²/v</c>, <c>loss = w·(½(ln v + q) + c)</c>, <c>d/dinput = w·s·r</c>,
 /// <c>d/dparameter = w·s·TPar.Gradient</c>, where <c>w = v^β</c> (held constant) and <c>s</c> is the output
 /// gradient. Sums are kept in vector lanes for at most <see cref="BlockSize"/> elements and then added to a
-/// double, so a float sum stays accurate at any length and the same input gives the same bits.
+/// double, so a float sum stays accurate at any length and the same input gives the same bits. (A variance broadcast
+/// per lane is the exception: its lanes' gradient sums are added, in T, into the job's per-lane span at each block's
+/// end; the caller keeps such jobs to a chunk.)
 /// <para>
 /// The loop's speed depends on the JIT inlining everything it calls (the wrappers' operators, the logarithm, the
 /// parametrization). The JIT gives up inlining, silently, once a method's inlining budget is spent, and the vector
@@ -350,8 +352,9 @@ internal static class LossKernel
     /// <summary>
     /// Runs elements [start, end); end − start is a multiple of the vector width. <typeparamref name="TBeta"/> says
     /// whether β ≠ 0, so that the loop of the plain loss carries no exponential at all; <typeparamref name="TPrepared"/>
-    /// whether 1/v (and ln v, where the job has it) are read from <see cref="Job{T}.Prepared"/>; <paramref name="outputs"/> says what to
-    /// compute, known at compile time for the common combinations.
+    /// whether 1/v (and ln v, where the job has it) are read from <see cref="Job{T}.Prepared"/>, per element (Yes) or
+    /// one entry per vector (<see cref="PerVector"/>); <paramref name="outputs"/> says what to compute, known at compile
+    /// time for the common combinations.
     /// </summary>
     private static void RunRange<T, TVector, TPar, TBeta, TPrepared, TOutputs>(scoped in Job<T> job, in KernelSettings<T> settings, TOutputs outputs, int start, int end, ref Sums sums)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>

@@ -1,0 +1,124 @@
+using System;
+using System.Numerics;
+using System.Runtime.Intrinsics.X86;
+using FluentAssertions;
+using Xunit;
+
+namespace GaussianNll.Tests;
+
+/// <summary>The span helpers the short-row paths fold gradients with: their sums, their order and their rounding.</summary>
+public class SpanMathTests
+{
+    /// <summary>
+    /// Grouped row sums, for every row length from 8 to 40 and 100 (whole vectors, and a masked last vector): each
+    /// within the bound of a sum of that many terms in T of the exact (double) row sum, and each row's bits the same
+    /// wherever its group of 8 sits.
+    /// </summary>
+    [Theory]
+    [InlineData("float")]
+    [InlineData("double")]
+    public void SumRowsInGroups_AnyRowOfAVectorOrMore_SumsEachRowInAFixedOrder(string type)
+    {
+        if (type == "float")
+        {
+            GroupedRowSums<float>();
+        }
+        else
+        {
+            GroupedRowSums<double>();
+        }
+    }
+
+    /// <summary>Rounding the double accumulators to float rounds each element as a cast does: ties, overflow, subnormals, NaN.</summary>
+    [Fact]
+    public void NarrowFromDouble_EveryElement_SameBitsAsACast()
+    {
+        var random = new Random(11);
+        var values = new double[37];
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = (random.NextDouble() - 0.5) * Math.Pow(2, random.Next(-160, 140));
+        }
+
+        values[0] = 1 + Math.Pow(2, -24);                  // a tie: to even (1)
+        values[1] = 1 + (3 * Math.Pow(2, -24));            // a tie: to even (1 + 2^-22)
+        values[2] = 3.5e38;                                // beyond float: +∞
+        values[3] = -1e-40;                                // a float subnormal
+        values[4] = double.NaN;
+        values[5] = -0.0;
+        values[36] = 1 + Math.Pow(2, -24);                 // the same tie in the scalar tail
+
+        var narrowed = new float[values.Length];
+        SpanMath.NarrowFromDouble<float>(narrowed, values);
+        for (int i = 0; i < values.Length; i++)
+        {
+            BitConverter.SingleToInt32Bits(narrowed[i]).Should().Be(BitConverter.SingleToInt32Bits((float)values[i]), $"element {i}, {values[i]:R}");
+        }
+    }
+
+    /// <summary>Widening into the double accumulators adds each element exactly as the scalar addition does, tail included.</summary>
+    [Fact]
+    public void AddToDouble_EveryElement_SameBitsAsScalarAdditions()
+    {
+        var random = new Random(12);
+        var source = new float[37];
+        var destination = new double[source.Length];
+        var expected = new double[source.Length];
+        for (int i = 0; i < source.Length; i++)
+        {
+            source[i] = (float)((random.NextDouble() - 0.5) * Math.Pow(2, random.Next(-30, 30)));
+            destination[i] = (random.NextDouble() - 0.5) * Math.Pow(2, random.Next(-30, 30));
+            expected[i] = destination[i] + source[i];
+        }
+
+        SpanMath.AddToDouble<float>(destination, source);
+        destination.Should().Equal(expected);
+    }
+
+    private static void GroupedRowSums<T>()
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        double roundoff = typeof(T) == typeof(float) ? Math.Pow(2, -24) : Math.Pow(2, -53);
+        var random = new Random(13);
+        var mismatches = new Mismatches();
+        const int Rows = 24;
+        foreach (int columns in new[] { 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 23, 24, 25, 31, 32, 33, 39, 40, 100 })
+        {
+            var matrix = new T[Rows * columns];
+            for (int i = 0; i < matrix.Length; i++)
+            {
+                // Signs and twelve orders of magnitude, so that another order of additions would round differently.
+                matrix[i] = T.CreateTruncating((random.NextDouble() - 0.5) * Math.Pow(10, random.Next(-6, 6)));
+            }
+
+            var sums = new T[Rows];
+            int done = SpanMath.SumRowsInGroups<T>(matrix, sums, columns);
+            done.Should().Be(Avx.IsSupported ? Rows : 0, $"{columns} columns: every group of 8 rows where AVX is there");
+            for (int r = 0; r < done; r++)
+            {
+                double exact = 0, magnitude = 0;
+                for (int c = 0; c < columns; c++)
+                {
+                    double x = double.CreateTruncating(matrix[(r * columns) + c]);
+                    exact += x;
+                    magnitude += Math.Abs(x);
+                }
+
+                mismatches.Close($"{columns} columns, row", r, double.CreateTruncating(sums[r]), exact, columns * roundoff * magnitude);
+            }
+
+            // The same rows, moved down by one group: each row's sum keeps its bits.
+            var moved = new T[Rows * columns];
+            Array.Copy(matrix, 0, moved, 8 * columns, (Rows - 8) * columns);
+            Array.Copy(matrix, (Rows - 8) * columns, moved, 0, 8 * columns);
+            var movedSums = new T[Rows];
+            SpanMath.SumRowsInGroups<T>(moved, movedSums, columns);
+            for (int r = 0; r < done; r++)
+            {
+                mismatches.Bits($"{columns} columns, row {r} moved a group down", movedSums[(r + 8) % Rows], sums[r]);
+            }
+        }
+
+        mismatches.ThrowIfAny("SumRowsInGroups");
+    }
+}
