@@ -607,7 +607,7 @@ internal static class GaussianNllCore
             }
             else
             {
-                SpanMath.FoldRowsPairwise(gradient, rows, columns);
+                SpanMath.FoldRows(gradient, rows, columns);
                 SpanMath.AddToDouble(columnSums, gradient.Slice(0, columns));
             }
         }

@@ -292,10 +292,53 @@ internal static class SpanMath
     }
 
     /// <summary>
+    /// Sums the <paramref name="rows"/> rows of <paramref name="columns"/> elements in <paramref name="matrix"/> into its
+    /// first row, pairwise, so each column's rounding error grows with the logarithm of the rows, not with the rows.
+    /// </summary>
+    /// <remarks>
+    /// Rows that are not whole vectors would be added a few elements at a time (rows of 3: one element per addition).
+    /// So where two or more periods fit, each of <c>p</c> elements, the least common multiple of the row and
+    /// <see cref="Vector{T}"/>'s length, the periods are folded pairwise first, whole vectors at a time, into the first
+    /// period; the rows after the last whole period are added into their places in it; then its <c>p</c>/columns rows are
+    /// folded pairwise. Harness, ForwardBackward float per column of 3 at 16,384 elements: 15.0 -> 4.3 µs.
+    /// </remarks>
+    public static void FoldRows<T>(Span<T> matrix, int rows, int columns)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int width = Vector<T>.Count;
+        int period = columns / GreatestCommonDivisor(columns, width) * width;
+        int rowsPerPeriod = period / columns;
+        int periods = rows / rowsPerPeriod;
+        if (Vector.IsHardwareAccelerated && rowsPerPeriod > 1 && periods > 1)
+        {
+            FoldRowsPairwise(matrix, periods, period);
+            for (int row = periods * rowsPerPeriod; row < rows; row++)
+            {
+                AddInPlace(matrix.Slice(row % rowsPerPeriod * columns, columns), matrix.Slice(row * columns, columns));
+            }
+
+            rows = rowsPerPeriod;
+        }
+
+        FoldRowsPairwise(matrix, rows, columns);
+    }
+
+    /// <summary>The greatest common divisor of two positive numbers.</summary>
+    private static int GreatestCommonDivisor(int a, int b)
+    {
+        while (b != 0)
+        {
+            (a, b) = (b, a % b);
+        }
+
+        return a;
+    }
+
+    /// <summary>
     /// Sums the <paramref name="rows"/> rows of <paramref name="columns"/> elements in <paramref name="matrix"/>
     /// pairwise into its first row, so each column's rounding error grows with log2(rows), not with rows.
     /// </summary>
-    public static void FoldRowsPairwise<T>(Span<T> matrix, int rows, int columns)
+    private static void FoldRowsPairwise<T>(Span<T> matrix, int rows, int columns)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         for (int stride = 1; stride < rows; stride *= 2)

@@ -29,6 +29,26 @@ public class SpanMathTests
         }
     }
 
+    /// <summary>
+    /// Folding rows into the first row, for 1 to 20 and 100 columns and 1 to 70 rows (periods of whole vectors, rows
+    /// after the last period, rows that are whole vectors): each column within the bound of a pairwise sum of that many
+    /// terms in T of its exact (double) sum.
+    /// </summary>
+    [Theory]
+    [InlineData("float")]
+    [InlineData("double")]
+    public void FoldRows_AnyShape_SumsEachColumn(string type)
+    {
+        if (type == "float")
+        {
+            FoldedColumns<float>();
+        }
+        else
+        {
+            FoldedColumns<double>();
+        }
+    }
+
     /// <summary>Rounding the double accumulators to float rounds each element as a cast does: ties, overflow, subnormals, NaN.</summary>
     [Fact]
     public void NarrowFromDouble_EveryElement_SameBitsAsACast()
@@ -73,6 +93,39 @@ public class SpanMathTests
 
         SpanMath.AddToDouble<float>(destination, source);
         destination.Should().Equal(expected);
+    }
+
+    private static void FoldedColumns<T>()
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        double roundoff = typeof(T) == typeof(float) ? Math.Pow(2, -24) : Math.Pow(2, -53);
+        var random = new Random(14);
+        var mismatches = new Mismatches();
+        foreach (int columns in new[] { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 100 })
+        {
+            foreach (int rows in new[] { 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 33, 64, 70 })
+            {
+                var matrix = new T[rows * columns];
+                var exact = new double[columns];
+                var magnitude = new double[columns];
+                for (int i = 0; i < matrix.Length; i++)
+                {
+                    matrix[i] = T.CreateTruncating((random.NextDouble() - 0.5) * Math.Pow(10, random.Next(-6, 6)));
+                    double x = double.CreateTruncating(matrix[i]);
+                    exact[i % columns] += x;
+                    magnitude[i % columns] += Math.Abs(x);
+                }
+
+                SpanMath.FoldRows<T>(matrix, rows, columns);
+                double bound = 2 * Math.Ceiling(Math.Log2(rows) + 1) * roundoff;
+                for (int c = 0; c < columns; c++)
+                {
+                    mismatches.Close($"{rows} rows of {columns}, column", c, double.CreateTruncating(matrix[c]), exact[c], bound * magnitude[c]);
+                }
+            }
+        }
+
+        mismatches.ThrowIfAny("FoldRows");
     }
 
     private static void GroupedRowSums<T>()
