@@ -493,9 +493,10 @@ internal static class GaussianNllCore
     {
         bool perRow = request.Layout == VarianceLayout.PerRow;
         bool wantVarianceGradient = !request.VarianceGradient.IsEmpty;
-        // Rows narrower than a vector would spread ln v and 1/v one element at a time, which costs more than the
-        // kernel's own logarithm and division; per column, the spreading is done once per chunk.
-        bool prepare = settings.Beta == T.Zero && (!perRow || columns >= Vector<T>.Count);
+        // Per row, rows narrower than a vector would spread ln v and 1/v one element at a time, which costs more than
+        // the kernel's own logarithm and division, unless AVX-512 spreads them a vector at a time (or one column needs
+        // no spreading); per column, the spreading is done once per chunk.
+        bool prepare = settings.Beta == T.Zero && (!perRow || columns == 1 || columns >= Vector<T>.Count || SpanMath.SpreadsNarrowRows<T>(columns));
 
         // Per-row rows exactly one vector wide need no spreading: the kernel broadcasts each row's prepared entry.
         bool perVector = prepare && perRow && columns == LossKernel.WidestLanes<T>();
@@ -670,10 +671,11 @@ internal static class GaussianNllCore
             return;
         }
 
-        // Fewer columns than a vector: each row is added in double, rows independent of each other so that the
-        // additions of consecutive rows overlap.
-        int i = 0;
-        for (int r = 0; r < sums.Length; r++)
+        // Fewer columns than a vector: groups of rows column by column where AVX2 gathers them; the rest a row at a
+        // time, each added in double, rows independent of each other so that the additions of consecutive rows overlap.
+        int done = SpanMath.SumNarrowRows(matrix, sums, columns);
+        int i = done * columns;
+        for (int r = done; r < sums.Length; r++)
         {
             double sum = 0;
             for (int c = 0; c < columns; c++)

@@ -30,6 +30,26 @@ public class SpanMathTests
     }
 
     /// <summary>
+    /// Grouped sums of rows narrower than a Vector256 (1 to 7 floats, 1 to 3 doubles), by permutations with AVX-512 and
+    /// gathers with AVX2: each within the bound of a sum of that many terms in T of the exact (double) row sum, for
+    /// every group the method takes (all but the last partial group where AVX2 is there).
+    /// </summary>
+    [Theory]
+    [InlineData("float")]
+    [InlineData("double")]
+    public void SumNarrowRows_EveryRowOfAGroup_IsItsSum(string type)
+    {
+        if (type == "float")
+        {
+            NarrowRowSums<float>();
+        }
+        else
+        {
+            NarrowRowSums<double>();
+        }
+    }
+
+    /// <summary>
     /// Folding rows into the first row, for 1 to 20 and 100 columns and 1 to 70 rows (periods of whole vectors, rows
     /// after the last period, rows that are whole vectors): each column within the bound of a pairwise sum of that many
     /// terms in T of its exact (double) sum.
@@ -93,6 +113,45 @@ public class SpanMathTests
 
         SpanMath.AddToDouble<float>(destination, source);
         destination.Should().Equal(expected);
+    }
+
+    private static void NarrowRowSums<T>()
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        double roundoff = typeof(T) == typeof(float) ? Math.Pow(2, -24) : Math.Pow(2, -53);
+        var random = new Random(15);
+        var mismatches = new Mismatches();
+        const int Rows = 53;
+        for (int columns = 1; columns < System.Runtime.Intrinsics.Vector256<T>.Count; columns++)
+        {
+            var matrix = new T[Rows * columns];
+            for (int i = 0; i < matrix.Length; i++)
+            {
+                matrix[i] = T.CreateTruncating((random.NextDouble() - 0.5) * Math.Pow(10, random.Next(-6, 6)));
+            }
+
+            var sums = new T[Rows];
+            int done = SpanMath.SumNarrowRows<T>(matrix, sums, columns);
+            if (Avx2.IsSupported)
+            {
+                done.Should().BeGreaterThanOrEqualTo(Rows - 16, $"{columns} columns: every whole group");
+            }
+
+            for (int r = 0; r < done; r++)
+            {
+                double exact = 0, magnitude = 0;
+                for (int c = 0; c < columns; c++)
+                {
+                    double x = double.CreateTruncating(matrix[(r * columns) + c]);
+                    exact += x;
+                    magnitude += Math.Abs(x);
+                }
+
+                mismatches.Close($"{columns} columns, row", r, double.CreateTruncating(sums[r]), exact, columns * roundoff * magnitude);
+            }
+        }
+
+        mismatches.ThrowIfAny("SumNarrowRows");
     }
 
     private static void FoldedColumns<T>()
