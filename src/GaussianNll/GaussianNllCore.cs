@@ -15,9 +15,11 @@ internal static class GaussianNllCore
     /// <summary>
     /// The number of elements whose partial sums are combined as one unit. The reduction order is: elements within a
     /// block (<see cref="LossKernel.BlockSize"/>) in vector lanes, blocks within a chunk in double, chunks in order
-    /// in double; it depends only on the length and layout, never on alignment or on the number of threads. (One
-    /// exception: per column, with rows exactly one vector wide, each lane's variance gradient adds the chunk's block
-    /// sums in T, at most BlockSize / lanes + 15 additions in all, before the chunk's sum goes into double.)
+    /// in double; it depends only on the length and layout, never on alignment or on the number of threads. The
+    /// variance gradients of short rows are summed in T first: per row, each row in order (a group of rows at a time,
+    /// see <see cref="SumRows"/>); per column, a tile's rows pairwise (<see cref="SpanMath.FoldRows{T}"/>), or, with rows
+    /// exactly one vector wide, each lane's block sums over the chunk, at most BlockSize / lanes + 15 additions in all;
+    /// then in double.
     /// </summary>
     internal const int ChunkSize = 16 * 1024;
 
@@ -469,14 +471,14 @@ internal static class GaussianNllCore
     /// Rows [start, end) of rows shorter than <see cref="ShortRow"/> (per row) or <see cref="TileSize"/> (per column),
     /// in tiles of whole rows.
     /// Each tile spreads the variance out to one entry per element, runs the elementwise kernel over the tile, and
-    /// folds the per-element variance gradients back onto their entries: per row into the caller's gradient (summed
-    /// in double), per column pairwise in T and then into <paramref name="columnSums"/>.
+    /// folds the per-element variance gradients back onto their entries: per row into the caller's gradient (each row
+    /// summed in T, see <see cref="SumRows"/>), per column pairwise in T and then into <paramref name="columnSums"/>.
     /// </summary>
     /// <remarks>
     /// Without β, what is spread is not the variance but its 1/v (and chain factor), and its ln v only where the loss
     /// is written per element (a summed loss takes the tile's Σ ln v from the entries), computed once per entry by
     /// <see cref="LossKernel.Prepare{T, TPar}"/>, so that the kernel takes no logarithm and no division per element
-    /// (except for per-row rows narrower than a vector). Per-row rows exactly one vector of the widest width wide are
+    /// (except for per-row rows narrower than a vector without AVX-512). Per-row rows exactly one vector of the widest width wide are
     /// not spread at all: the kernel reads one entry per vector (<see cref="Kernels.Job{T}.PreparedPerVector"/>). The
     /// tile buffers take up to four times <see cref="TileSize"/> elements of stack: 32 KB for double.
     /// </remarks>
@@ -494,9 +496,9 @@ internal static class GaussianNllCore
         bool perRow = request.Layout == VarianceLayout.PerRow;
         bool wantVarianceGradient = !request.VarianceGradient.IsEmpty;
         // Per row, rows narrower than a vector would spread ln v and 1/v one element at a time, which costs more than
-        // the kernel's own logarithm and division, unless AVX-512 spreads them a vector at a time (or one column needs
-        // no spreading); per column, the spreading is done once per chunk.
-        bool prepare = settings.Beta == T.Zero && (!perRow || columns == 1 || columns >= Vector<T>.Count || SpanMath.SpreadsNarrowRows<T>(columns));
+        // the kernel's own logarithm and division, unless AVX-512 spreads them a vector at a time (a per-row layout of
+        // one column never gets here: it is elementwise); per column, the spreading is done once per chunk.
+        bool prepare = settings.Beta == T.Zero && (!perRow || columns >= Vector<T>.Count || SpanMath.SpreadsNarrowRows<T>(columns));
 
         // Per-row rows exactly one vector wide need no spreading: the kernel broadcasts each row's prepared entry.
         bool perVector = prepare && perRow && columns == LossKernel.WidestLanes<T>();
@@ -657,7 +659,12 @@ internal static class GaussianNllCore
         }
     }
 
-    /// <summary>Writes the sum of each row of <paramref name="columns"/> elements of <paramref name="matrix"/> into <paramref name="sums"/>.</summary>
+    /// <summary>
+    /// Writes the sum of each row of <paramref name="columns"/> elements of <paramref name="matrix"/> into
+    /// <paramref name="sums"/>: in T, groups of rows at a time where the instructions are there (see
+    /// <see cref="SpanMath.SumRowsInGroups{T}"/> and <see cref="SpanMath.SumNarrowRows{T}"/>), the other rows in
+    /// double. Which rows fall in a group depends on the machine's vector widths, so their last bits may too.
+    /// </summary>
     private static void SumRows<T>(ReadOnlySpan<T> matrix, Span<T> sums, int columns)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -671,8 +678,9 @@ internal static class GaussianNllCore
             return;
         }
 
-        // Fewer columns than a vector: groups of rows column by column where AVX2 gathers them; the rest a row at a
-        // time, each added in double, rows independent of each other so that the additions of consecutive rows overlap.
+        // Fewer columns than a vector: groups of rows column by column in T (AVX-512 permutations, or AVX2 gathers); the
+        // rest, and every row without AVX2, a row at a time, each added in double, rows independent of each other so
+        // that the additions of consecutive rows overlap.
         int done = SpanMath.SumNarrowRows(matrix, sums, columns);
         int i = done * columns;
         for (int r = done; r < sums.Length; r++)

@@ -425,7 +425,7 @@ public class AccuracyTests
         {
             foreach (var layout in new[] { VarianceLayout.PerRow, VarianceLayout.PerColumn })
             {
-                foreach (int columns in new[] { 2, 3, 4, 7, 8, 15, 16, 17, 100, 255, 300, 600 })
+                foreach (int columns in new[] { 2, 3, 4, 5, 6, 7, 8, 15, 16, 17, 100, 255, 300, 600 })
                 {
                     data.Add(type, layout, columns, 0.0);
                 }

@@ -15,6 +15,9 @@ public class AllocationTests
     [InlineData(VarianceLayout.PerRow, 40, 25)]
     [InlineData(VarianceLayout.PerColumn, 40, 25)]
     [InlineData(VarianceLayout.PerColumn, 3, 700)]
+    [InlineData(VarianceLayout.PerRow, 400, 3)]
+    [InlineData(VarianceLayout.PerRow, 100, 16)]
+    [InlineData(VarianceLayout.PerColumn, 100, 16)]
     public void AllMethods_SteadyState_AllocateNothing(VarianceLayout layout, int rows, int columns)
     {
         var shape = new Shape(layout, rows, columns);

@@ -73,7 +73,8 @@ public class ConcurrencyTests
         // Below the parallel break-even size (where every degree must stay sequential) and above it (ragged: not a
         // multiple of any chunk), per layout; per-row and per-column as 257 rows of 4099 columns, as 16411 rows of 17
         // columns (the short-row tiles, with prepared ln v and 1/v), and as 16411 rows of 16 (with AVX-512, one vector
-        // per row: per row a prepared entry per vector, per column the variance per lane).
+        // per row: per row a prepared entry per vector, per column the variance per lane), and as 100003 rows of 3
+        // (narrow rows, spread and summed a group of rows at a time).
         return new TheoryData<string, VarianceLayout, int, int>
         {
             { "float", VarianceLayout.Elementwise, 65537, 0 },
@@ -84,6 +85,7 @@ public class ConcurrencyTests
             { "double", VarianceLayout.PerColumn, 16411 * 17, 17 },
             { "float", VarianceLayout.PerRow, 16411 * 16, 16 },
             { "float", VarianceLayout.PerColumn, 16411 * 16, 16 },
+            { "float", VarianceLayout.PerRow, 100003 * 3, 3 },
             { "double", VarianceLayout.Scalar, (1 << 20) + 4099, 0 },
         };
     }
