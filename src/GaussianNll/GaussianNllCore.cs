@@ -478,9 +478,10 @@ internal static class GaussianNllCore
     /// Without β, what is spread is not the variance but its 1/v (and chain factor), and its ln v only where the loss
     /// is written per element (a summed loss takes the tile's Σ ln v from the entries), computed once per entry by
     /// <see cref="LossKernel.Prepare{T, TPar}"/>, so that the kernel takes no logarithm and no division per element
-    /// (except for per-row rows narrower than a vector without AVX-512). Per-row rows exactly one vector of the widest width wide are
-    /// not spread at all: the kernel reads one entry per vector (<see cref="Kernels.Job{T}.PreparedPerVector"/>). The
-    /// tile buffers take up to four times <see cref="TileSize"/> elements of stack: 32 KB for double.
+    /// (except for per-row rows narrower than a vector without AVX-512). Per-row rows exactly one vector of the widest
+    /// width wide are not spread at all: the kernel reads one entry per vector
+    /// (<see cref="Kernels.Job{T}.PreparedPerVector"/>). The tile buffers take up to four times <see cref="TileSize"/>
+    /// elements of stack: 32 KB for double.
     /// </remarks>
     private static void RunTiles<T, TPar>(
         scoped in Request<T> request,

@@ -265,20 +265,29 @@ internal static class SpanMath
         }
 
         // The lanes of output vector p take entries p/columns + (phase + lane)/columns, phase = p mod columns: one
-        // permutation per phase (lane indices as int for float, long for double, what vpermps and vpermpd read).
+        // permutation per phase (lane indices as int for float, long for double, what vpermps and vpermpd read),
+        // counted out lane by lane rather than divided.
         Span<int> lanes32 = stackalloc int[16 * 16];
         Span<long> lanes64 = stackalloc long[16 * 8];
         for (int phase = 0; phase < columns; phase++)
         {
+            int entry = 0;
+            int column = phase;
             for (int lane = 0; lane < width; lane++)
             {
                 if (typeof(T) == typeof(float))
                 {
-                    lanes32[(phase * 16) + lane] = (phase + lane) / columns;
+                    lanes32[(phase * 16) + lane] = entry;
                 }
                 else
                 {
-                    lanes64[(phase * 8) + lane] = (phase + lane) / columns;
+                    lanes64[(phase * 8) + lane] = entry;
+                }
+
+                if (++column == columns)
+                {
+                    column = 0;
+                    entry++;
                 }
             }
         }

@@ -15,9 +15,9 @@ namespace GaussianNll.Kernels;
 /// <see cref="Log{T, TVector}"/> follows fdlibm/musl: <c>x = 2^k·m</c> with <c>m</c> in [0.75, 1.5) (float) or
 /// [√½, √2) (double), <c>f = m − 1</c>, <c>s = f/(2 + f)</c>, <c>ln(1 + f) = f − ½f² + s(½f² + R(s²))</c> with musl's
 /// minimax <c>R</c> (4 terms for float, 7 for double), rewritten as <c>f − s(f − R)</c> (with <c>f − R</c> one
-/// multiply-add) where multiply-adds are fused, and <c>k·ln 2</c> split into a high and a low part. <see cref="Exp{T, TVector}"/> reduces
-/// <c>x = n·ln 2 + r</c>, |r| ≤ ½ln 2, and evaluates Cephes' minimax polynomial (float) or the degree-13 Taylor
-/// polynomial (double) before scaling by <c>2^n</c>.
+/// multiply-add) where multiply-adds are fused, and <c>k·ln 2</c> split into a high and a low part.
+/// <see cref="Exp{T, TVector}"/> reduces <c>x = n·ln 2 + r</c>, |r| ≤ ½ln 2, and evaluates Cephes' minimax polynomial
+/// (float) or the degree-13 Taylor polynomial (double) before scaling by <c>2^n</c>.
 /// </para>
 /// <para>
 /// Accuracy, tested by <c>FastMathTests</c> over every binary exponent of the normal range at every vector width

@@ -402,11 +402,10 @@ internal static class LossKernel
         // take the logarithm of each variance, it multiplies the significands lane by lane (a few instructions instead
         // of a logarithm's dozen multiply-adds and its division), adds the exponents, and takes one logarithm of each
         // lane's product at the end of the run (at most RunLength elements). Each rounding of the product would move
-        // its logarithm by up to an ulp
-        // of 1, many ulps of ln v where v is near 1, so the product carries its rounding errors along
-        // (MultiplyCompensated), which takes a fused multiply-add. Vectors only: the scalar path (tails, and machines
-        // without SIMD) keeps summing ln v + d²/v in one lane of the element type, so that a loss of fewer elements
-        // than a vector holds is a sum in T, of which the mean is the quotient rounded once (see AccuracyTests).
+        // its logarithm by up to an ulp of 1, many ulps of ln v where v is near 1, so the product carries its rounding
+        // errors along (MultiplyCompensated), which takes a fused multiply-add. Vectors only: the scalar path (tails,
+        // and machines without SIMD) keeps summing ln v + d²/v in one lane of the element type, so that a loss of fewer
+        // elements than a vector holds is a sum in T, of which the mean is the quotient rounded once (see AccuracyTests).
         bool multiplySignificands = sumTerms && TPar.TakesLog && !broadcast && !preparedVariance && TVector.Count > 1 && FastMath.MultiplyAddIsFused;
 
         // The loop sums d²/v alone where Σ ln v comes from elsewhere: the products above, or a prepared job's
