@@ -40,11 +40,12 @@ internal static class SpanMath
 
     /// <summary>
     /// Writes the sums of the rows of <paramref name="matrix"/> into <paramref name="sums"/>, for rows at least a
-    /// <see cref="Vector256{T}"/> long; returns how many rows it did (a multiple of <see cref="Vector256{T}.Count"/>:
-    /// the caller sums the rest). Each row's vectors are added in T (a partial last vector as the row's last whole
-    /// vector with the lanes before the tail cleared), then the rows of a group are reduced together by horizontal adds,
-    /// a few instructions for the whole group where a horizontal sum per row would cost as many per row. Every row of a
-    /// full group gets the same order of additions wherever the group sits.
+    /// <see cref="Vector256{T}"/> long, in groups of <see cref="Vector256{T}.Count"/> rows; returns how many rows it
+    /// did: all of them, or none where there are fewer than a group (or no AVX), which the caller sums. Each row's
+    /// vectors are added in T (see <see cref="RowVector{T}"/>: 512 bits wide with AVX-512 and rows of two such vectors or
+    /// more; a partial last vector as the vector ending at the row's end with the lanes before the tail cleared), then
+    /// the rows of a group are reduced together by horizontal adds, a few instructions for the whole group where a
+    /// horizontal sum per row would cost as many per row. Every row gets the same order of additions wherever it sits.
     /// </summary>
     public static int SumRowsInGroups<T>(ReadOnlySpan<T> matrix, Span<T> sums, int columns)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -57,40 +58,52 @@ internal static class SpanMath
         int group = Vector256<T>.Count;
 
         // The lanes of the vector that ends at the row's end which hold the tail, columns mod the width of them (none
-        // when the row is whole vectors).
-        int tail = columns % group;
+        // when the row is whole vectors): with AVX-512 and rows at least a Vector512 long, of a Vector512.
+        bool wide = Avx512F.IsSupported && columns >= 2 * Vector512<T>.Count;
+        int width = wide ? Vector512<T>.Count : group;
+        int tail = columns % width;
         var tailMask = typeof(T) == typeof(float)
-            ? Vector256.GreaterThanOrEqual(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(group - tail)).As<int, T>()
-            : Vector256.GreaterThanOrEqual(Vector256.Create(0L, 1, 2, 3), Vector256.Create((long)(group - tail))).As<long, T>();
+            ? Vector512.GreaterThanOrEqual(Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), Vector512.Create(width - tail)).As<int, T>()
+            : Vector512.GreaterThanOrEqual(Vector512.Create(0L, 1, 2, 3, 4, 5, 6, 7), Vector512.Create((long)(width - tail))).As<long, T>();
 
         ref T start = ref MemoryMarshal.GetReference(matrix);
         ref T destination = ref MemoryMarshal.GetReference(sums);
-        int rows = sums.Length / group * group;
-        for (int r = 0; r < rows; r += group)
+        int rows = sums.Length;
+        if (rows < group)
         {
+            return 0;
+        }
+
+        for (int r = 0; ; r += group)
+        {
+            // The last group ends at the last row, overlapping the one before it where the rows are not whole groups: it
+            // writes the rows they share again, with the same bits, as each row's sum depends on that row alone.
+            r = Math.Min(r, rows - group);
             Vector256<T> result;
             if (typeof(T) == typeof(float))
             {
                 // Pairs, then quadruples of each row's lanes; then the two 128-bit halves.
                 var q0 = Avx.HorizontalAdd(
-                    Avx.HorizontalAdd(RowVector(ref start, r, columns, tailMask).AsSingle(), RowVector(ref start, r + 1, columns, tailMask).AsSingle()),
-                    Avx.HorizontalAdd(RowVector(ref start, r + 2, columns, tailMask).AsSingle(), RowVector(ref start, r + 3, columns, tailMask).AsSingle()));
+                    Avx.HorizontalAdd(RowVector(ref start, r, columns, tailMask, wide).AsSingle(), RowVector(ref start, r + 1, columns, tailMask, wide).AsSingle()),
+                    Avx.HorizontalAdd(RowVector(ref start, r + 2, columns, tailMask, wide).AsSingle(), RowVector(ref start, r + 3, columns, tailMask, wide).AsSingle()));
                 var q1 = Avx.HorizontalAdd(
-                    Avx.HorizontalAdd(RowVector(ref start, r + 4, columns, tailMask).AsSingle(), RowVector(ref start, r + 5, columns, tailMask).AsSingle()),
-                    Avx.HorizontalAdd(RowVector(ref start, r + 6, columns, tailMask).AsSingle(), RowVector(ref start, r + 7, columns, tailMask).AsSingle()));
+                    Avx.HorizontalAdd(RowVector(ref start, r + 4, columns, tailMask, wide).AsSingle(), RowVector(ref start, r + 5, columns, tailMask, wide).AsSingle()),
+                    Avx.HorizontalAdd(RowVector(ref start, r + 6, columns, tailMask, wide).AsSingle(), RowVector(ref start, r + 7, columns, tailMask, wide).AsSingle()));
                 result = (Avx.Permute2x128(q0, q1, 0x20) + Avx.Permute2x128(q0, q1, 0x31)).As<float, T>();
             }
             else
             {
-                var h0 = Avx.HorizontalAdd(RowVector(ref start, r, columns, tailMask).AsDouble(), RowVector(ref start, r + 1, columns, tailMask).AsDouble());
-                var h1 = Avx.HorizontalAdd(RowVector(ref start, r + 2, columns, tailMask).AsDouble(), RowVector(ref start, r + 3, columns, tailMask).AsDouble());
+                var h0 = Avx.HorizontalAdd(RowVector(ref start, r, columns, tailMask, wide).AsDouble(), RowVector(ref start, r + 1, columns, tailMask, wide).AsDouble());
+                var h1 = Avx.HorizontalAdd(RowVector(ref start, r + 2, columns, tailMask, wide).AsDouble(), RowVector(ref start, r + 3, columns, tailMask, wide).AsDouble());
                 result = (Avx.Permute2x128(h0, h1, 0x20) + Avx.Permute2x128(h0, h1, 0x31)).As<double, T>();
             }
 
             result.StoreUnsafe(ref destination, (nuint)r);
+            if (r == rows - group)
+            {
+                return rows;
+            }
         }
-
-        return rows;
     }
 
     /// <summary>
@@ -313,27 +326,57 @@ internal static class SpanMath
         Avx512F.IsSupported && (typeof(T) == typeof(float) || typeof(T) == typeof(double)) && columns >= 2 && columns < Vector512<T>.Count;
 
     /// <summary>
-    /// The whole vectors of row <paramref name="row"/> added together, in order, then its tail: the vector ending at the
-    /// row's end, with only the lanes of <paramref name="tailMask"/> kept.
+    /// Row <paramref name="row"/> in the lanes of a <see cref="Vector256{T}"/>: its whole vectors added in order, then its
+    /// tail, the vector ending at the row's end with only the lanes of <paramref name="tailMask"/> kept. Where
+    /// <paramref name="wide"/> (rows of two Vector512s or more, with AVX-512), the vectors are 512 bits wide and added in
+    /// two interleaved sums, even and odd vectors, so that a long row is not one chain of dependent additions; then the
+    /// two halves are added.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<T> RowVector<T>(ref T start, int row, int columns, Vector256<T> tailMask)
+    private static Vector256<T> RowVector<T>(ref T start, int row, int columns, Vector512<T> tailMask, bool wide)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         nuint offset = (nuint)(row * columns);
-        var sum = Vector256.LoadUnsafe(ref start, offset);
-        int c = Vector256<T>.Count;
-        for (; c <= columns - Vector256<T>.Count; c += Vector256<T>.Count)
+        if (wide)
         {
-            sum += Vector256.LoadUnsafe(ref start, offset + (nuint)c);
+            int width = Vector512<T>.Count;
+            var even = Vector512.LoadUnsafe(ref start, offset);
+            var odd = Vector512<T>.Zero;
+            int c = width;
+            for (; c <= columns - (2 * width); c += 2 * width)
+            {
+                odd += Vector512.LoadUnsafe(ref start, offset + (nuint)c);
+                even += Vector512.LoadUnsafe(ref start, offset + (nuint)(c + width));
+            }
+
+            if (c <= columns - width)
+            {
+                odd += Vector512.LoadUnsafe(ref start, offset + (nuint)c);
+                c += width;
+            }
+
+            if (c < columns)
+            {
+                odd += Vector512.LoadUnsafe(ref start, offset + (nuint)(columns - width)) & tailMask;
+            }
+
+            var sum = even + odd;
+            return sum.GetLower() + sum.GetUpper();
         }
 
-        if (c < columns)
+        var lanes = Vector256.LoadUnsafe(ref start, offset);
+        int k = Vector256<T>.Count;
+        for (; k <= columns - Vector256<T>.Count; k += Vector256<T>.Count)
         {
-            sum += Vector256.LoadUnsafe(ref start, offset + (nuint)(columns - Vector256<T>.Count)) & tailMask;
+            lanes += Vector256.LoadUnsafe(ref start, offset + (nuint)k);
         }
 
-        return sum;
+        if (k < columns)
+        {
+            lanes += Vector256.LoadUnsafe(ref start, offset + (nuint)(columns - Vector256<T>.Count)) & tailMask.GetLower();
+        }
+
+        return lanes;
     }
 
     /// <summary>Adds <paramref name="source"/> into <paramref name="destination"/>, element by element.</summary>
@@ -481,7 +524,7 @@ internal static class SpanMath
     }
 
     /// <summary>The greatest common divisor of two positive numbers.</summary>
-    private static int GreatestCommonDivisor(int a, int b)
+    internal static int GreatestCommonDivisor(int a, int b)
     {
         while (b != 0)
         {
