@@ -443,8 +443,9 @@ public class AccuracyTests
     private static void ShortRowsMatchElementwise<T>(VarianceLayout layout, int columns, double beta)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        // Enough rows for two tiles and a partial third (a tile holds 1024 / columns rows).
-        int rows = (2 * (1024 / columns)) + 5;
+        // Enough rows for two tiles and a partial third (a tile holds up to 1,024 elements per column, 2,048 floats or
+        // 1,024 doubles per row).
+        int rows = (2 * (2048 / columns)) + 5;
         var mismatches = new Mismatches();
         foreach (var parametrization in Enum.GetValues<VarianceParametrization>())
         {

@@ -99,6 +99,12 @@ internal interface ISimdVector<TSelf, T>
     /// <summary>Lane by lane, <paramref name="whenSet"/> where <paramref name="mask"/> is set, else <paramref name="whenClear"/>.</summary>
     static abstract TSelf ConditionalSelect(TSelf mask, TSelf whenSet, TSelf whenClear);
 
+    /// <summary>
+    /// <paramref name="first"/> in the lanes below <paramref name="split"/> and <paramref name="second"/> in the others:
+    /// the values of two consecutive rows in a vector that starts in the first (<paramref name="split"/> ≥ 1).
+    /// </summary>
+    static abstract TSelf Join(TSelf first, TSelf second, int split);
+
     /// <summary><c>x &lt; bound ? bound : x</c> lane by lane: a lower clamp that keeps NaN, as PyTorch's clamp does.</summary>
     static abstract TSelf ClampBelow(TSelf x, TSelf bound);
 

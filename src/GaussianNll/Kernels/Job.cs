@@ -48,6 +48,13 @@ internal ref struct Job<T>
     /// </summary>
     public bool PreparedPerVector;
 
+    /// <summary>
+    /// When positive, <see cref="Prepared"/> holds one entry per row of this many elements (more than
+    /// <see cref="LossKernel.WidestLanes{T}"/>, so a vector spans at most two rows), and one more after the last row,
+    /// which the kernel may read but never uses: the job is whole rows of a per-row layout.
+    /// </summary>
+    public int PreparedRowLength;
+
     /// <summary>Σ ln v over the elements of a prepared job without per-element ln v.</summary>
     public double LogVarianceSum;
 

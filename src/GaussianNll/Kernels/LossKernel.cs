@@ -42,6 +42,7 @@ namespace GaussianNll.Kernels;
 /// </remarks>
 internal static class LossKernel
 {
+
     /// <summary>The most elements summed in vector lanes before the lanes are added into a double.</summary>
     internal const int BlockSize = 1024;
 
@@ -138,6 +139,10 @@ internal static class LossKernel
             if (job.PreparedPerVector)
             {
                 RunOutputs<T, TPar, No, PerVector>(job, settings, outputs & ~KernelOutputs.PreparedVariance, ref sums);
+            }
+            else if (job.PreparedRowLength > 0)
+            {
+                RunOutputs<T, TPar, No, PerRow>(job, settings, outputs & ~KernelOutputs.PreparedVariance, ref sums);
             }
             else
             {
@@ -389,6 +394,13 @@ internal static class LossKernel
         bool preparedVariance = TPrepared.IsSet;
         bool preparedPerVector = typeof(TPrepared) == typeof(PerVector);
         Debug.Assert(!preparedPerVector || TVector.Count == WidestLanes<T>() || start == end, "Entries per vector of the widest width, which alone runs.");
+
+        // One entry per row (PerRow): element i is in row i/columns, computed as (i·m) >> 32 with m = ⌈2^32/columns⌉,
+        // exact while i·columns < 2^32 (the error i·(m − 2^32/columns)/2^32 stays below 1/columns).
+        bool preparedPerRow = typeof(TPrepared) == typeof(PerRow);
+        nuint rowLength = preparedPerRow ? (nuint)job.PreparedRowLength : 1;
+        ulong rowMultiplier = preparedPerRow ? ((1UL << 32) + rowLength - 1) / rowLength : 0;
+        Debug.Assert(!preparedPerRow || ((ulong)job.Input.Length * rowLength < (1UL << 32) && (int)rowLength > WidestLanes<T>()), "Rows wider than a vector, and few enough elements.");
         bool broadcast = (flags & KernelOutputs.BroadcastVariance) != 0;
         bool accumulate = (flags & KernelOutputs.AccumulateVarianceGradient) != 0;
 
@@ -466,11 +478,14 @@ internal static class LossKernel
                     }
                     else if (preparedVariance)
                     {
+                        // Per row: the vector's first lane is in row `row`, and its lanes from `split` on (if any) in the next.
+                        nuint row = preparedPerRow ? (nuint)(((ulong)i * rowMultiplier) >> 32) : 0;
+                        int split = preparedPerRow ? (int)(((row + 1) * rowLength) - i) : 0;
                         prepared = new Prepared<TVector>
                         {
-                            LogVariance = !sumTerms && preparedLog ? LoadPrepared<T, TVector>(in preparedLogVariance, i, preparedPerVector) : k.Zero,
-                            InverseVariance = LoadPrepared<T, TVector>(in preparedInverseVariance, i, preparedPerVector),
-                            Chain = TPar.HasChain ? LoadPrepared<T, TVector>(in preparedChain, i, preparedPerVector) : default,
+                            LogVariance = !sumTerms && preparedLog ? LoadPrepared<T, TVector, TPrepared>(in preparedLogVariance, i, row, split) : k.Zero,
+                            InverseVariance = LoadPrepared<T, TVector, TPrepared>(in preparedInverseVariance, i, row, split),
+                            Chain = TPar.HasChain ? LoadPrepared<T, TVector, TPrepared>(in preparedChain, i, row, split) : default,
                         };
                         weight = k.One;
                     }
@@ -618,14 +633,30 @@ internal static class LossKernel
     }
 
     /// <summary>
-    /// The prepared values of the elements from <paramref name="index"/> on: a vector of them, or where the job has one
-    /// entry per vector (<see cref="Job{T}.PreparedPerVector"/>), that vector's entry in every lane.
+    /// The prepared values of the elements from <paramref name="index"/> on: a vector of them; where the job has one
+    /// entry per vector (<see cref="PerVector"/>), that vector's entry in every lane; where it has one per row
+    /// (<see cref="PerRow"/>), the entry of <paramref name="row"/> in the lanes below <paramref name="split"/> and the
+    /// next row's in the others.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TVector LoadPrepared<T, TVector>(ref readonly T source, nuint index, bool perVector)
+    private static TVector LoadPrepared<T, TVector, TPrepared>(ref readonly T source, nuint index, nuint row, int split)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
-        where TVector : struct, ISimdVector<TVector, T> =>
-        perVector ? TVector.Create(Unsafe.Add(ref Unsafe.AsRef(in source), index / (nuint)TVector.Count)) : TVector.Load(in source, index);
+        where TVector : struct, ISimdVector<TVector, T>
+        where TPrepared : struct, IFlag
+    {
+        ref T entries = ref Unsafe.AsRef(in source);
+        if (typeof(TPrepared) == typeof(PerVector))
+        {
+            return TVector.Create(Unsafe.Add(ref entries, index / (nuint)TVector.Count));
+        }
+
+        if (typeof(TPrepared) == typeof(PerRow))
+        {
+            return TVector.Join(TVector.Create(Unsafe.Add(ref entries, row)), TVector.Create(Unsafe.Add(ref entries, row + 1)), split);
+        }
+
+        return TVector.Load(in source, index);
+    }
 
     /// <summary>
     /// Multiplies the product <c>P − E</c> (<paramref name="product"/> and <paramref name="error"/>) by
@@ -675,6 +706,15 @@ internal readonly struct Yes : IFlag
 /// (rows exactly one vector wide).
 /// </summary>
 internal readonly struct PerVector : IFlag
+{
+    public static bool IsSet => true;
+}
+
+/// <summary>
+/// The flag that is set, in its third sense: for the prepared variance, one entry per row of a per-row layout whose
+/// rows are wider than a vector (<see cref="Job{T}.PreparedRowLength"/>).
+/// </summary>
+internal readonly struct PerRow : IFlag
 {
     public static bool IsSet => true;
 }

@@ -89,6 +89,9 @@ internal readonly struct Scalar<T>(T value) : ISimdVector<Scalar<T>, T>
     public static Scalar<T> ClampBelow(Scalar<T> x, Scalar<T> bound) => new(x._value < bound._value ? bound._value : x._value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Scalar<T> Join(Scalar<T> first, Scalar<T> second, int split) => split > 0 ? first : second;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar<T> LessThan(Scalar<T> x, Scalar<T> y) => new(x._value < y._value ? T.AllBitsSet : T.Zero);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -144,6 +144,11 @@ internal readonly struct Vec128<T>(Vector128<T> value) : ISimdVector<Vec128<T>, 
         new(Vector128.ConditionalSelect(Vector128.LessThan(x._value, bound._value), bound._value, x._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vec128<T> Join(Vec128<T> first, Vec128<T> second, int split) => typeof(T) == typeof(float)
+        ? new(Vector128.ConditionalSelect(Vector128.LessThan(Vector128<int>.Indices, Vector128.Create(split)).As<int, T>(), first._value, second._value))
+        : new(Vector128.ConditionalSelect(Vector128.LessThan(Vector128<long>.Indices, Vector128.Create((long)split)).As<long, T>(), first._value, second._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vec128<T> LessThan(Vec128<T> x, Vec128<T> y) => new(Vector128.LessThan(x._value, y._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

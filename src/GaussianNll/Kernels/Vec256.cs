@@ -144,6 +144,11 @@ internal readonly struct Vec256<T>(Vector256<T> value) : ISimdVector<Vec256<T>, 
         new(Vector256.ConditionalSelect(Vector256.LessThan(x._value, bound._value), bound._value, x._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vec256<T> Join(Vec256<T> first, Vec256<T> second, int split) => typeof(T) == typeof(float)
+        ? new(Vector256.ConditionalSelect(Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(split)).As<int, T>(), first._value, second._value))
+        : new(Vector256.ConditionalSelect(Vector256.LessThan(Vector256<long>.Indices, Vector256.Create((long)split)).As<long, T>(), first._value, second._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vec256<T> LessThan(Vec256<T> x, Vec256<T> y) => new(Vector256.LessThan(x._value, y._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -113,6 +113,11 @@ internal readonly struct Vec512<T>(Vector512<T> value) : ISimdVector<Vec512<T>, 
         : new(Avx512F.Max(bound._value.AsDouble(), x._value.AsDouble()).As<double, T>());
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vec512<T> Join(Vec512<T> first, Vec512<T> second, int split) => typeof(T) == typeof(float)
+        ? new(Vector512.ConditionalSelect(Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(split)).As<int, T>(), first._value, second._value))
+        : new(Vector512.ConditionalSelect(Vector512.LessThan(Vector512<long>.Indices, Vector512.Create((long)split)).As<long, T>(), first._value, second._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vec512<T> LessThan(Vec512<T> x, Vec512<T> y) => new(Vector512.LessThan(x._value, y._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
