@@ -1,11 +1,12 @@
 using System;
 using GaussianNll;
 
-// 1,031 elements: a Vector512 body, then Vector128 and scalar tails; every parametrization, with and without β, in
-// float and double, through the elementwise (per-element variance) and scalar (shared variance) paths, by every entry
-// point (each compiles its own loop; see KernelOutputs); and short rows (8, 16 and 17 columns, per row and per
-// column), which run the loop on prepared 1/v (and Σ ln v) when β = 0, or with the variance held per lane (per column,
-// rows one vector wide).
+// 1,031 elements (a Vector512 body, then a last Vector512 overlapping it) and 7 (narrower widths: Vector128 and scalar
+// for float, Vector256, Vector128 and scalar for double); every parametrization, with and without β, in float and
+// double, through the elementwise (per-element variance) and scalar (shared variance) paths, by every entry point (each
+// compiles its own loop; see KernelOutputs); and short rows (8, 16 and 17 columns, per row and per column, and 2 rows of
+// 3 per column for the narrower widths), which run the loop on prepared 1/v (and Σ ln v) when β = 0, or with the
+// variance held per lane (per column, rows one vector wide).
 const int Length = 1031;
 var random = new Random(1);
 float[] input = new float[Length], target = new float[Length], variance = new float[Length], inputGradient = new float[Length], varianceGradient = new float[Length];
@@ -26,41 +27,44 @@ foreach (var parametrization in Enum.GetValues<VarianceParametrization>())
 {
     foreach (double beta in new[] { 0.0, 0.5 })
     {
-        foreach (var layout in new[] { VarianceLayout.Elementwise, VarianceLayout.Scalar })
+        foreach (var (layout, length) in new[] { (VarianceLayout.Elementwise, Length), (VarianceLayout.Scalar, Length), (VarianceLayout.Elementwise, 7), (VarianceLayout.Scalar, 7) })
         {
             var options = new GaussianNllOptions { Parametrization = parametrization, Beta = beta, VarianceLayout = layout };
-            int varianceLength = layout == VarianceLayout.Scalar ? 1 : Length;
-            check += GaussianNllLoss.ForwardBackward(input, target, variance.AsSpan(0, varianceLength), inputGradient, varianceGradient.AsSpan(0, varianceLength), options);
-            check += GaussianNllLoss.ForwardBackward(inputD, targetD, varianceD.AsSpan(0, varianceLength), inputGradientD, varianceGradientD.AsSpan(0, varianceLength), options);
+            int varianceLength = layout == VarianceLayout.Scalar ? 1 : length;
+            Span<float> x = input.AsSpan(0, length), y = target.AsSpan(0, length), v = variance.AsSpan(0, varianceLength), gx = inputGradient.AsSpan(0, length), gv = varianceGradient.AsSpan(0, varianceLength);
+            Span<double> xD = inputD.AsSpan(0, length), yD = targetD.AsSpan(0, length), vD = varianceD.AsSpan(0, varianceLength), gxD = inputGradientD.AsSpan(0, length), gvD = varianceGradientD.AsSpan(0, varianceLength);
+            check += GaussianNllLoss.ForwardBackward(x, y, v, gx, gv, options);
+            check += GaussianNllLoss.ForwardBackward(xD, yD, vD, gxD, gvD, options);
             if (layout != VarianceLayout.Elementwise)
             {
                 continue;
             }
 
-            check += GaussianNllLoss.Forward(input, target, variance, options);
-            check += GaussianNllLoss.Forward(inputD, targetD, varianceD, options);
-            GaussianNllLoss.ForwardElementwise(input, target, variance, losses, options);
-            GaussianNllLoss.ForwardElementwise(inputD, targetD, varianceD, lossesD, options);
-            GaussianNllLoss.Backward(input, target, variance, inputGradient, varianceGradient, options);
-            GaussianNllLoss.Backward(inputD, targetD, varianceD, inputGradientD, varianceGradientD, options);
-            GaussianNllLoss.BackwardElementwise(input, target, variance, outputGradient, inputGradient, varianceGradient, options);
-            GaussianNllLoss.BackwardElementwise(inputD, targetD, varianceD, outputGradientD, inputGradientD, varianceGradientD, options);
+            check += GaussianNllLoss.Forward(x, y, v, options);
+            check += GaussianNllLoss.Forward(xD, yD, vD, options);
+            GaussianNllLoss.ForwardElementwise(x, y, v, losses.AsSpan(0, length), options);
+            GaussianNllLoss.ForwardElementwise(xD, yD, vD, lossesD.AsSpan(0, length), options);
+            GaussianNllLoss.Backward(x, y, v, gx, gv, options);
+            GaussianNllLoss.Backward(xD, yD, vD, gxD, gvD, options);
+            GaussianNllLoss.BackwardElementwise(x, y, v, outputGradient.AsSpan(0, length), gx, gv, options);
+            GaussianNllLoss.BackwardElementwise(xD, yD, vD, outputGradientD.AsSpan(0, length), gxD, gvD, options);
             check += losses[0] + lossesD[0] + inputGradient[0] + inputGradientD[0] + varianceGradient[0] + varianceGradientD[0];
         }
     }
 }
 
 // Short rows: rows of 16 and 8 (per row, the prepared loop with one entry per Vector512 of float and of double; per
-// column, the variance held per lane) and 60 rows of 17 (1,020 elements: every narrower width of the prepared loop,
-// and of the preparation of 60 row and 17 column variances).
+// column, the variance held per lane), 60 rows of 17 (per row, the prepared loop with one entry per row; every width of
+// the preparation of 60 row and 17 column variances) and 2 rows of 3 (per column, 6 elements: the prepared loop's
+// narrower widths).
 foreach (var parametrization in Enum.GetValues<VarianceParametrization>())
 {
     foreach (var layout in new[] { VarianceLayout.PerRow, VarianceLayout.PerColumn })
     {
-        foreach (int columns in new[] { 8, 16, 17 })
+        foreach (var (columns, rows) in new[] { (8, 128), (16, 64), (17, 60), (3, 2) })
         {
             var options = new GaussianNllOptions { Parametrization = parametrization, VarianceLayout = layout };
-            int rows = 1024 / columns, length = rows * columns;
+            int length = rows * columns;
             int varianceLength = layout == VarianceLayout.PerRow ? rows : columns;
             check += GaussianNllLoss.ForwardBackward(input.AsSpan(0, length), target.AsSpan(0, length), variance.AsSpan(0, varianceLength), inputGradient.AsSpan(0, length), varianceGradient.AsSpan(0, varianceLength), options);
             check += GaussianNllLoss.ForwardBackward(inputD.AsSpan(0, length), targetD.AsSpan(0, length), varianceD.AsSpan(0, varianceLength), inputGradientD.AsSpan(0, length), varianceGradientD.AsSpan(0, varianceLength), options);

@@ -293,7 +293,7 @@ internal static class LossKernel
         done = RunWidth<T, Vec128<T>, TPar, TBeta, TPrepared, TOutputs>(job, settings, outputs, done, length, ref sums);
         if (done < length)
         {
-            RunRange<T, Scalar<T>, TPar, TBeta, TPrepared, TOutputs>(job, settings, outputs, done, length, ref sums);
+            RunRange<T, Scalar<T>, TPar, TBeta, TPrepared, TOutputs>(job, settings, outputs, done, length, 0, ref sums);
         }
     }
 
@@ -348,20 +348,32 @@ internal static class LossKernel
         // Whole blocks per run, so that the blocks fall where one run over everything would put them.
         for (int runStart = start; runStart < end; runStart += RunLength)
         {
-            RunRange<T, TVector, TPar, TBeta, TPrepared, TOutputs>(job, settings, outputs, runStart, Math.Min(end, runStart + RunLength), ref sums);
+            RunRange<T, TVector, TPar, TBeta, TPrepared, TOutputs>(job, settings, outputs, runStart, Math.Min(end, runStart + RunLength), 0, ref sums);
+        }
+
+        // The last few elements, at the widest width: the vector that ends at the job's end, whose lanes before them are
+        // computed again (each writes the value it wrote before) but not summed again, rather than a run at each
+        // narrower width, each with its own setup. Not where the variance gradient is added to, which would add those
+        // lanes twice.
+        if (end < length && TVector.Count == WidestLanes<T>() && (outputs.Flags & KernelOutputs.AccumulateVarianceGradient) == 0)
+        {
+            RunRange<T, TVector, TPar, TBeta, TPrepared, TOutputs>(job, settings, outputs, length - TVector.Count, length, TVector.Count - (length - end), ref sums);
+            return length;
         }
 
         return end;
     }
 
     /// <summary>
-    /// Runs elements [start, end); end − start is a multiple of the vector width. <typeparamref name="TBeta"/> says
+    /// Runs elements [start, end); end − start is a multiple of the vector width. The first <paramref name="summedBefore"/>
+    /// elements (fewer than a vector; non-zero only for a last vector overlapping the run before it) are written again but
+    /// left out of the sums. <typeparamref name="TBeta"/> says
     /// whether β ≠ 0, so that the loop of the plain loss carries no exponential at all; <typeparamref name="TPrepared"/>
     /// whether 1/v (and ln v, where the job has it) are read from <see cref="Job{T}.Prepared"/>, per element (Yes) or
     /// one entry per vector (<see cref="PerVector"/>); <paramref name="outputs"/> says what to compute, known at compile
     /// time for the common combinations.
     /// </summary>
-    private static void RunRange<T, TVector, TPar, TBeta, TPrepared, TOutputs>(scoped in Job<T> job, in KernelSettings<T> settings, TOutputs outputs, int start, int end, ref Sums sums)
+    private static void RunRange<T, TVector, TPar, TBeta, TPrepared, TOutputs>(scoped in Job<T> job, in KernelSettings<T> settings, TOutputs outputs, int start, int end, int summedBefore, ref Sums sums)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TVector : struct, ISimdVector<TVector, T>
         where TPar : struct, IParametrization
@@ -596,6 +608,16 @@ internal static class LossKernel
                 }
             }
 
+            if (summedBefore > 0)
+            {
+                // A last vector that overlaps the elements before it (see RunWidth): only its lanes from summedBefore on count.
+                lossSum = TVector.Join(k.Zero, lossSum, summedBefore);
+                varianceGradientSum = TVector.Join(k.Zero, varianceGradientSum, summedBefore);
+                exponents = TVector.Join(k.Zero, exponents, summedBefore);
+                significands = TVector.Join(k.One, significands, summedBefore);
+                significandsError = TVector.Join(k.Zero, significandsError, summedBefore);
+            }
+
             if (sumTerms)
             {
                 double terms = double.CreateTruncating(TVector.Sum(lossSum));
@@ -604,7 +626,7 @@ internal static class LossKernel
                     terms += Ln2 * double.CreateTruncating(TVector.Sum(exponents));
                 }
 
-                sums.Loss += (0.5 * terms) + (double.CreateTruncating(settings.Constant) * (blockEnd - blockStart));
+                sums.Loss += (0.5 * terms) + (double.CreateTruncating(settings.Constant) * (blockEnd - blockStart - (nuint)summedBefore));
             }
             else if (reduceLoss)
             {
