@@ -58,6 +58,12 @@ internal static class GaussianNllCore
     /// </summary>
     private const int TileBytes = 8 * 1024;
 
+    /// <summary>
+    /// The most periods of a per-column layout one job runs (see <see cref="RunPeriods"/>): the most additions in T of
+    /// one column's gradient in order before its period's rows are folded.
+    /// </summary>
+    private const int PeriodsPerJob = 64;
+
     /// <summary>½·ln(2π), the constant of the full loss.</summary>
     internal const double LogSqrtTwoPi = 0.91893853320467274178032973640561764;
 
@@ -355,6 +361,10 @@ internal static class GaussianNllCore
                 {
                     RunLanes<T, TPar>(request, settings, shape.Columns, start, end, columnSums, ref sums);
                 }
+                else if (shape.Units > 1 && settings.Beta == T.Zero && Period<T>(shape.Columns) <= TileSize)
+                {
+                    RunPeriods<T, TPar>(request, settings, shape.Columns, start, end, columnSums, ref sums);
+                }
                 else if (shape.Columns < TileSize && shape.Units > 1)
                 {
                     RunTiles<T, TPar>(request, settings, shape.Columns, start, end, columnSums, ref sums);
@@ -475,6 +485,90 @@ internal static class GaussianNllCore
         if (wantVarianceGradient)
         {
             SpanMath.AddToDouble(columnSums, laneSums);
+        }
+    }
+
+    /// <summary>
+    /// The elements of a period of a per-column layout: the least common multiple of the row and the widest vector.
+    /// </summary>
+    private static int Period<T>(int columns)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int lanes = LossKernel.WidestLanes<T>();
+        return columns / SpanMath.GreatestCommonDivisor(columns, lanes) * lanes;
+    }
+
+    /// <summary>
+    /// Rows [start, end) of a per-column layout without β whose period (<see cref="Period{T}"/>) fits a tile: the
+    /// variance's 1/v (and chain factor; ln v where the loss is written per element, else Σ ln v) prepared once and
+    /// repeated over one period, which the kernel reads element i mod the period of, as it adds each element's
+    /// variance gradient into element i mod the period of a period-long buffer (<see cref="Kernels.Job{T}.PreparedPeriod"/>):
+    /// so nothing is spread over the rows and no per-element gradient is written, only a period's. Each job is at most
+    /// <see cref="PeriodsPerJob"/> periods, after which the buffer's rows are folded pairwise and added into
+    /// <paramref name="columnSums"/> in double: a column's gradient is summed in T over at most that many periods in order,
+    /// then over a period's rows pairwise.
+    /// </summary>
+    private static void RunPeriods<T, TPar>(
+        scoped in Request<T> request,
+        in KernelSettings<T> settings,
+        int columns,
+        int start,
+        int end,
+        Span<double> columnSums,
+        ref Sums sums)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TPar : struct, IParametrization
+    {
+        bool wantVarianceGradient = !request.VarianceGradient.IsEmpty;
+        int period = Period<T>(columns);
+        int rowsPerPeriod = period / columns;
+        Span<T> gradient = wantVarianceGradient ? stackalloc T[TileSize] : default;
+        gradient = gradient.Slice(0, wantVarianceGradient ? period : 0);
+        scoped PreparedSpans<T> prepared = default;
+        prepared.LogVariance = stackalloc T[TileSize];
+        prepared.InverseVariance = stackalloc T[TileSize];
+        prepared.Chain = TPar.HasChain ? stackalloc T[TileSize] : default;
+        prepared = prepared.Slice(0, period);
+
+        sums.NegativeVariance |= LossKernel.Prepare<T, TPar>(request.Variance, prepared, settings);
+        bool sumLogs = LossKernel.SumsLogVarianceApart(writeLoss: !request.Destination.IsEmpty, settings);
+        double columnLogSum = 0;
+        if (sumLogs)
+        {
+            columnLogSum = SpanMath.SumToDouble<T>(prepared.LogVariance.Slice(0, columns));
+            prepared.LogVariance = default;
+        }
+        else
+        {
+            RepeatFirstRow(prepared.LogVariance, columns);
+        }
+
+        RepeatFirstRow(prepared.InverseVariance, columns);
+        if (TPar.HasChain)
+        {
+            RepeatFirstRow(prepared.Chain, columns);
+        }
+
+        int rowsPerJob = PeriodsPerJob * rowsPerPeriod;
+        for (int row = start; row < end; row += rowsPerJob)
+        {
+            int rows = Math.Min(rowsPerJob, end - row);
+            scoped var job = request.Elements(row * columns, rows * columns);
+            job.Prepared = prepared;
+            job.PreparedPeriod = period;
+            job.LogVarianceSum = rows * columnLogSum;
+            if (wantVarianceGradient)
+            {
+                gradient.Clear();
+                job.VarianceGradient = gradient;
+            }
+
+            LossKernel.Run<T, TPar>(job, settings, ref sums);
+            if (wantVarianceGradient)
+            {
+                SpanMath.FoldRows(gradient, rowsPerPeriod, columns);
+                SpanMath.AddToDouble(columnSums, gradient.Slice(0, columns));
+            }
         }
     }
 

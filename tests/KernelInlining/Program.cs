@@ -54,14 +54,15 @@ foreach (var parametrization in Enum.GetValues<VarianceParametrization>())
 }
 
 // Short rows: rows of 16 and 8 (per row, the prepared loop with one entry per Vector512 of float and of double; per
-// column, the variance held per lane), 60 rows of 17 (per row, the prepared loop with one entry per row; every width of
-// the preparation of 60 row and 17 column variances) and 2 rows of 3 (per column, 6 elements: the prepared loop's
-// narrower widths).
+// column, the variance held per lane), 60 rows of 17 (per row, the prepared loop with one entry per row; per column,
+// one entry per element of a period, at every width; every width of the preparation of 60 row and 17 column
+// variances), 60 rows of 3 (per row, the prepared loop spread per element) and 2 rows of 3 (6 elements: the narrower
+// widths of both).
 foreach (var parametrization in Enum.GetValues<VarianceParametrization>())
 {
     foreach (var layout in new[] { VarianceLayout.PerRow, VarianceLayout.PerColumn })
     {
-        foreach (var (columns, rows) in new[] { (8, 128), (16, 64), (17, 60), (3, 2) })
+        foreach (var (columns, rows) in new[] { (8, 128), (16, 64), (17, 60), (3, 60), (3, 2) })
         {
             var options = new GaussianNllOptions { Parametrization = parametrization, VarianceLayout = layout };
             int length = rows * columns;

@@ -55,6 +55,14 @@ internal ref struct Job<T>
     /// </summary>
     public int PreparedRowLength;
 
+    /// <summary>
+    /// When positive, the length of a period of a per-column layout (whole rows and whole vectors of the widest width):
+    /// <see cref="Prepared"/> holds one period's entries, element i reads those of element i mod the period, and
+    /// <see cref="VarianceGradient"/> (a period long) has each element's variance gradient added into element i mod the
+    /// period. The job is whole rows.
+    /// </summary>
+    public int PreparedPeriod;
+
     /// <summary>Σ ln v over the elements of a prepared job without per-element ln v.</summary>
     public double LogVarianceSum;
 

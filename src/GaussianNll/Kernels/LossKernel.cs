@@ -144,6 +144,11 @@ internal static class LossKernel
             {
                 RunOutputs<T, TPar, No, PerRow>(job, settings, outputs & ~KernelOutputs.PreparedVariance, ref sums);
             }
+            else if (job.PreparedPeriod > 0)
+            {
+                Debug.Assert((outputs & KernelOutputs.AccumulateVarianceGradient) == 0, "A period's gradient is always added to: the flag is implied.");
+                RunOutputs<T, TPar, No, PerPeriod>(job, settings, outputs & ~KernelOutputs.PreparedVariance, ref sums);
+            }
             else
             {
                 RunOutputs<T, TPar, No, Yes>(job, settings, outputs & ~KernelOutputs.PreparedVariance, ref sums);
@@ -354,8 +359,9 @@ internal static class LossKernel
         // The last few elements, at the widest width: the vector that ends at the job's end, whose lanes before them are
         // computed again (each writes the value it wrote before) but not summed again, rather than a run at each
         // narrower width, each with its own setup. Not where the variance gradient is added to, which would add those
-        // lanes twice.
-        if (end < length && TVector.Count == WidestLanes<T>() && (outputs.Flags & KernelOutputs.AccumulateVarianceGradient) == 0)
+        // lanes twice, nor per period, where a vector must not start within a vector of a period's end.
+        bool overlaps = (outputs.Flags & KernelOutputs.AccumulateVarianceGradient) == 0 && typeof(TPrepared) != typeof(PerPeriod);
+        if (end < length && TVector.Count == WidestLanes<T>() && overlaps)
         {
             RunRange<T, TVector, TPar, TBeta, TPrepared, TOutputs>(job, settings, outputs, length - TVector.Count, length, TVector.Count - (length - end), ref sums);
             return length;
@@ -407,14 +413,19 @@ internal static class LossKernel
         bool preparedPerVector = typeof(TPrepared) == typeof(PerVector);
         Debug.Assert(!preparedPerVector || TVector.Count == WidestLanes<T>() || start == end, "Entries per vector of the widest width, which alone runs.");
 
-        // One entry per row (PerRow): element i is in row i/columns, computed as (i·m) >> 32 with m = ⌈2^32/columns⌉,
-        // exact while i·columns < 2^32 (the error i·(m − 2^32/columns)/2^32 stays below 1/columns).
+        // One entry per row (PerRow), or per element of a period (PerPeriod): element i is in row (or period) i/L, L the
+        // row's (or period's) length, computed as (i·m) >> 32 with m = ⌈2^32/L⌉, exact while i·L < 2^32 (the error
+        // i·(m − 2^32/L)/2^32 stays below 1/L).
         bool preparedPerRow = typeof(TPrepared) == typeof(PerRow);
-        nuint rowLength = preparedPerRow ? (nuint)job.PreparedRowLength : 1;
-        ulong rowMultiplier = preparedPerRow ? ((1UL << 32) + rowLength - 1) / rowLength : 0;
-        Debug.Assert(!preparedPerRow || ((ulong)job.Input.Length * rowLength < (1UL << 32) && (int)rowLength > WidestLanes<T>()), "Rows wider than a vector, and few enough elements.");
+        bool preparedPerPeriod = typeof(TPrepared) == typeof(PerPeriod);
+        nuint entryLength = preparedPerRow ? (nuint)job.PreparedRowLength : preparedPerPeriod ? (nuint)job.PreparedPeriod : 1;
+        ulong entryMultiplier = preparedPerRow || preparedPerPeriod ? ((1UL << 32) + entryLength - 1) / entryLength : 0;
+        Debug.Assert(!preparedPerRow || ((ulong)job.Input.Length * entryLength < (1UL << 32) && (int)entryLength > WidestLanes<T>()), "Rows wider than a vector, and few enough elements.");
+        Debug.Assert(!preparedPerPeriod || ((ulong)job.Input.Length * entryLength < (1UL << 32) && (int)entryLength % WidestLanes<T>() == 0), "Periods of whole vectors, and few enough elements.");
         bool broadcast = (flags & KernelOutputs.BroadcastVariance) != 0;
-        bool accumulate = (flags & KernelOutputs.AccumulateVarianceGradient) != 0;
+
+        // Per period, the variance gradient is added into the period's element (see Job.PreparedPeriod).
+        bool accumulate = (flags & KernelOutputs.AccumulateVarianceGradient) != 0 || preparedPerPeriod;
 
         // A loss that is only summed, unweighted, is summed as ln v + d²/v: the ½ and the constant are applied to the
         // block's sum, which saves a multiply-add per vector. Halving the sum gives the same bits as halving each term;
@@ -481,6 +492,7 @@ internal static class LossKernel
                     }
 
                     var d = TVector.Load(in input, i) - TVector.Load(in target, i);
+                    nuint at = i; // where the element's prepared values and accumulated gradient are
                     Prepared<TVector> prepared;
                     TVector weight;
                     if (broadcast)
@@ -491,13 +503,15 @@ internal static class LossKernel
                     else if (preparedVariance)
                     {
                         // Per row: the vector's first lane is in row `row`, and its lanes from `split` on (if any) in the next.
-                        nuint row = preparedPerRow ? (nuint)(((ulong)i * rowMultiplier) >> 32) : 0;
-                        int split = preparedPerRow ? (int)(((row + 1) * rowLength) - i) : 0;
+                        // Per period: the vector is elements [at, at + width) of period `row`.
+                        nuint row = preparedPerRow || preparedPerPeriod ? (nuint)(((ulong)i * entryMultiplier) >> 32) : 0;
+                        int split = preparedPerRow ? (int)(((row + 1) * entryLength) - i) : 0;
+                        at = preparedPerPeriod ? i - (row * entryLength) : i;
                         prepared = new Prepared<TVector>
                         {
-                            LogVariance = !sumTerms && preparedLog ? LoadPrepared<T, TVector, TPrepared>(in preparedLogVariance, i, row, split) : k.Zero,
-                            InverseVariance = LoadPrepared<T, TVector, TPrepared>(in preparedInverseVariance, i, row, split),
-                            Chain = TPar.HasChain ? LoadPrepared<T, TVector, TPrepared>(in preparedChain, i, row, split) : default,
+                            LogVariance = !sumTerms && preparedLog ? LoadPrepared<T, TVector, TPrepared>(in preparedLogVariance, at, row, split) : k.Zero,
+                            InverseVariance = LoadPrepared<T, TVector, TPrepared>(in preparedInverseVariance, at, row, split),
+                            Chain = TPar.HasChain ? LoadPrepared<T, TVector, TPrepared>(in preparedChain, at, row, split) : default,
                         };
                         weight = k.One;
                     }
@@ -589,7 +603,7 @@ internal static class LossKernel
                             }
                             else if (accumulate)
                             {
-                                TVector.Store(TVector.Load(in varianceGradient, i) + g, ref varianceGradient, i);
+                                TVector.Store(TVector.Load(in varianceGradient, at) + g, ref varianceGradient, at);
                             }
                             else
                             {
@@ -737,6 +751,15 @@ internal readonly struct PerVector : IFlag
 /// rows are wider than a vector (<see cref="Job{T}.PreparedRowLength"/>).
 /// </summary>
 internal readonly struct PerRow : IFlag
+{
+    public static bool IsSet => true;
+}
+
+/// <summary>
+/// The flag that is set, in its fourth sense: for the prepared variance, one entry per element of a period of a per-column
+/// layout (<see cref="Job{T}.PreparedPeriod"/>), into whose elements the variance gradient is added.
+/// </summary>
+internal readonly struct PerPeriod : IFlag
 {
     public static bool IsSet => true;
 }
