@@ -17,10 +17,11 @@ internal static class GaussianNllCore
     /// The number of elements whose partial sums are combined as one unit. The reduction order is: elements within a
     /// block (<see cref="LossKernel.BlockSize"/>) in vector lanes, blocks within a chunk in double, chunks in order
     /// in double; it depends only on the length and layout, never on alignment or on the number of threads. The
-    /// variance gradients of short rows are summed in T first: per row, each row in order (a group of rows at a time,
-    /// see <see cref="SumRows"/>); per column, a tile's rows pairwise (<see cref="SpanMath.FoldRows{T}"/>), or, with rows
-    /// exactly one vector wide, each lane's block sums over the chunk, at most BlockSize / lanes + 15 additions in all;
-    /// then in double.
+    /// variance gradients of short rows are summed in T first: per row, each row's vectors lane by lane, then its lanes
+    /// (a group of rows at a time, see <see cref="SumRows"/>); per column, a period's elements over at most
+    /// <see cref="PeriodsPerJob"/> periods in order and then its rows pairwise (<see cref="RunPeriods"/>), or, with rows
+    /// exactly one vector wide, each lane's block sums over the chunk, at most BlockSize / lanes + 15 additions in all,
+    /// or else a tile's rows pairwise (<see cref="SpanMath.FoldRows{T}"/>); then in double.
     /// </summary>
     internal const int ChunkSize = 16 * 1024;
 
@@ -573,8 +574,8 @@ internal static class GaussianNllCore
     }
 
     /// <summary>
-    /// Rows [start, end) of rows shorter than <see cref="ShortRow"/> (per row) or <see cref="TileSize"/> (per column),
-    /// in tiles of whole rows.
+    /// Rows [start, end) of rows shorter than <see cref="ShortRow"/> (per row) or <see cref="TileSize"/> (per column, with
+    /// β or a period longer than a tile: see <see cref="RunPeriods"/>), in tiles of whole rows.
     /// Each tile spreads the variance out to one entry per element, runs the elementwise kernel over the tile, and
     /// folds the per-element variance gradients back onto their entries: per row into the caller's gradient (each row
     /// summed in T, see <see cref="SumRows"/>), per column pairwise in T and then into <paramref name="columnSums"/>.
