@@ -34,13 +34,13 @@ internal static class GaussianNllCore
     /// <summary>
     /// Per-row rows shorter than this are processed in tiles of whole rows, with the variance (or, without β, its 1/v
     /// and, where the loss is written per element, ln v) spread out to one entry per element (without β, rows one
-    /// vector wide or wider are not spread: see <see cref="RunTiles"/>), so that the vector loop runs over the whole tile instead of over a few
-    /// columns at a time. (Per column, rows shorter than a tile are, as long as there are at least two, unless they
-    /// are exactly one vector wide: see <see cref="RunLanes"/>.)
+    /// vector wide or wider are not spread: see <see cref="RunTiles"/>), so that the vector loop runs over the whole
+    /// tile instead of over a few columns at a time. (Per column, see <see cref="RunLanes"/>, <see cref="RunPeriods"/>
+    /// and <see cref="RunTiles"/>.)
     /// </summary>
     /// <remarks>
-    /// A row run on its own pays a fixed cost (constants, the shared variance, the block sums, and again for each
-    /// narrower vector width its tail needs) of a few hundred cycles. Measured on the Zen 4 this was tuned on,
+    /// A row run on its own pays a fixed cost (constants, the shared variance, the block sums, and its tail) of a few
+    /// hundred cycles. Measured on the Zen 4 this was tuned on (when each tail ran at every narrower vector width),
     /// ForwardBackward float over 16,384 elements, per-row rows run one by one against in tiles: 256 columns 6.4 against
     /// 4.2 µs, 300 columns 8.6 against 5.1 µs, 512 columns 4.5 against 4.7 µs.
     /// </remarks>
@@ -615,7 +615,8 @@ internal static class GaussianNllCore
         bool byRow = prepare && perRow && columns > LossKernel.WidestLanes<T>();
 
         // Per row, whole vectors per tile where a tile holds a period of rows (a multiple of the widest vector), so
-        // that only the chunk's last tile runs the kernel's narrower tail widths.
+        // that only the chunk's last tile needs the kernel's overlapping last vector, and narrow rows' sums come in
+        // whole groups.
         int capacity = perRow ? TileBytes / Unsafe.SizeOf<T>() : TileSize;
         int rowsPerTile = capacity / columns;
         int lanes = LossKernel.WidestLanes<T>();
@@ -800,8 +801,9 @@ internal static class GaussianNllCore
     /// <summary>
     /// Writes the sum of each row of <paramref name="columns"/> elements of <paramref name="matrix"/> into
     /// <paramref name="sums"/>: in T, groups of rows at a time where the instructions are there (see
-    /// <see cref="SpanMath.SumRowsInGroups{T}"/> and <see cref="SpanMath.SumNarrowRows{T}"/>), the other rows in
-    /// double. Which rows fall in a group depends on the machine's vector widths, so their last bits may too.
+    /// <see cref="SpanMath.SumRowsInGroups{T}"/> and <see cref="SpanMath.SumNarrowRows{T}"/>), the rest (fewer rows than
+    /// a group, the last partial group of narrow rows, or every row without the instructions) in double. Which rows fall
+    /// in a group depends on the machine's vector widths, so their last bits may too.
     /// </summary>
     private static void SumRows<T>(ReadOnlySpan<T> matrix, Span<T> sums, int columns)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>

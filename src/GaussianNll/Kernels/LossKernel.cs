@@ -42,7 +42,6 @@ namespace GaussianNll.Kernels;
 /// </remarks>
 internal static class LossKernel
 {
-
     /// <summary>The most elements summed in vector lanes before the lanes are added into a double.</summary>
     internal const int BlockSize = 1024;
 
@@ -83,8 +82,8 @@ internal static class LossKernel
         : 1;
 
     /// <summary>
-    /// Runs the job over all its elements: as many as fit in the widest accelerated vectors, the rest in narrower
-    /// ones, the last few one at a time.
+    /// Runs the job over all its elements: as many as fit in the widest accelerated vectors, the rest as one more such
+    /// vector overlapping them where it can (see <c>RunWidth</c>), else in narrower ones and the last few one at a time.
     /// </summary>
     internal static void Run<T, TPar>(scoped in Job<T> job, in KernelSettings<T> settings, ref Sums sums)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -284,7 +283,10 @@ internal static class LossKernel
         }
     }
 
-    /// <summary>The widest accelerated vectors first, then narrower ones, then the last few elements one at a time.</summary>
+    /// <summary>
+    /// The widest accelerated vectors first (with an overlapping last one where it can), then narrower ones, then the last
+    /// few elements one at a time.
+    /// </summary>
     private static void RunWidths<T, TPar, TBeta, TPrepared, TOutputs>(scoped in Job<T> job, in KernelSettings<T> settings, TOutputs outputs, ref Sums sums)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TPar : struct, IParametrization
@@ -375,8 +377,9 @@ internal static class LossKernel
     /// elements (fewer than a vector; non-zero only for a last vector overlapping the run before it) are written again but
     /// left out of the sums. <typeparamref name="TBeta"/> says
     /// whether β ≠ 0, so that the loop of the plain loss carries no exponential at all; <typeparamref name="TPrepared"/>
-    /// whether 1/v (and ln v, where the job has it) are read from <see cref="Job{T}.Prepared"/>, per element (Yes) or
-    /// one entry per vector (<see cref="PerVector"/>); <paramref name="outputs"/> says what to compute, known at compile
+    /// whether 1/v (and ln v, where the job has it) are read from <see cref="Job{T}.Prepared"/>, per element (Yes), one
+    /// entry per vector (<see cref="PerVector"/>), per row (<see cref="PerRow"/>) or per element of a period
+    /// (<see cref="PerPeriod"/>); <paramref name="outputs"/> says what to compute, known at compile
     /// time for the common combinations.
     /// </summary>
     private static void RunRange<T, TVector, TPar, TBeta, TPrepared, TOutputs>(scoped in Job<T> job, in KernelSettings<T> settings, TOutputs outputs, int start, int end, int summedBefore, ref Sums sums)
@@ -438,9 +441,10 @@ internal static class LossKernel
         // of a logarithm's dozen multiply-adds and its division), adds the exponents, and takes one logarithm of each
         // lane's product at the end of the run (at most RunLength elements). Each rounding of the product would move
         // its logarithm by up to an ulp of 1, many ulps of ln v where v is near 1, so the product carries its rounding
-        // errors along (MultiplyCompensated), which takes a fused multiply-add. Vectors only: the scalar path (tails,
-        // and machines without SIMD) keeps summing ln v + d²/v in one lane of the element type, so that a loss of fewer
-        // elements than a vector holds is a sum in T, of which the mean is the quotient rounded once (see AccuracyTests).
+        // errors along (MultiplyCompensated), which takes a fused multiply-add. Vectors only: the scalar path (the last
+        // elements of jobs shorter than the widest vector or that add into the variance gradient, and machines without
+        // SIMD) keeps summing ln v + d²/v in one lane of the element type, so that a loss of fewer elements than a vector
+        // holds is a sum in T, of which the mean is the quotient rounded once (see AccuracyTests).
         bool multiplySignificands = sumTerms && TPar.TakesLog && !broadcast && !preparedVariance && TVector.Count > 1 && FastMath.MultiplyAddIsFused;
 
         // The loop sums d²/v alone where Σ ln v comes from elsewhere: the products above, or a prepared job's
