@@ -490,7 +490,7 @@ internal static class GaussianNllCore
     }
 
     /// <summary>
-    /// The elements of a period of a per-column layout: the least common multiple of the row and the widest vector.
+    /// The elements of a period of rows of <paramref name="columns"/>: the least common multiple of the row and the widest vector.
     /// </summary>
     private static int Period<T>(int columns)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -531,23 +531,11 @@ internal static class GaussianNllCore
         prepared.Chain = TPar.HasChain ? stackalloc T[TileSize] : default;
         prepared = prepared.Slice(0, period);
 
-        sums.NegativeVariance |= LossKernel.Prepare<T, TPar>(request.Variance, prepared, settings);
         bool sumLogs = LossKernel.SumsLogVarianceApart(writeLoss: !request.Destination.IsEmpty, settings);
-        double columnLogSum = 0;
+        double columnLogSum = PrepareRepeatedRow<T, TPar>(request.Variance, prepared, settings, sumLogs, ref sums);
         if (sumLogs)
         {
-            columnLogSum = SpanMath.SumToDouble<T>(prepared.LogVariance.Slice(0, columns));
             prepared.LogVariance = default;
-        }
-        else
-        {
-            RepeatFirstRow(prepared.LogVariance, columns);
-        }
-
-        RepeatFirstRow(prepared.InverseVariance, columns);
-        if (TPar.HasChain)
-        {
-            RepeatFirstRow(prepared.Chain, columns);
         }
 
         int rowsPerJob = PeriodsPerJob * rowsPerPeriod;
@@ -619,11 +607,10 @@ internal static class GaussianNllCore
         // whole groups.
         int capacity = perRow ? TileBytes / Unsafe.SizeOf<T>() : TileSize;
         int rowsPerTile = capacity / columns;
-        int lanes = LossKernel.WidestLanes<T>();
-        int period = lanes / SpanMath.GreatestCommonDivisor(columns, lanes);
-        if (perRow && rowsPerTile >= period)
+        int rowsPerPeriod = Period<T>(columns) / columns;
+        if (perRow && rowsPerTile >= rowsPerPeriod)
         {
-            rowsPerTile -= rowsPerTile % period;
+            rowsPerTile -= rowsPerTile % rowsPerPeriod;
         }
 
         // A per-column layout repeats its prepared row over the whole tile: no more rows than there are.
@@ -648,21 +635,7 @@ internal static class GaussianNllCore
             // Every tile of a per-column layout meets the same variance: one row, then copies of the rows so far.
             if (prepare)
             {
-                sums.NegativeVariance |= LossKernel.Prepare<T, TPar>(request.Variance, prepared, settings);
-                if (sumLogs)
-                {
-                    columnLogSum = SpanMath.SumToDouble<T>(prepared.LogVariance.Slice(0, columns));
-                }
-                else
-                {
-                    RepeatFirstRow(prepared.LogVariance.Slice(0, tileLength), columns);
-                }
-
-                RepeatFirstRow(prepared.InverseVariance.Slice(0, tileLength), columns);
-                if (TPar.HasChain)
-                {
-                    RepeatFirstRow(prepared.Chain.Slice(0, tileLength), columns);
-                }
+                columnLogSum = PrepareRepeatedRow<T, TPar>(request.Variance, prepared.Slice(0, tileLength), settings, sumLogs, ref sums);
             }
             else
             {
@@ -753,6 +726,36 @@ internal static class GaussianNllCore
                 SpanMath.AddToDouble(columnSums, gradient.Slice(0, columns));
             }
         }
+    }
+
+    /// <summary>
+    /// Prepares a per-column layout's <paramref name="variance"/> (one row) at the front of <paramref name="prepared"/>
+    /// and repeats it over the rest: 1/v and the chain factor, and ln v unless <paramref name="sumLogs"/>, in which case
+    /// it returns the row's Σ ln v instead (else 0).
+    /// </summary>
+    private static double PrepareRepeatedRow<T, TPar>(ReadOnlySpan<T> variance, scoped in PreparedSpans<T> prepared, in KernelSettings<T> settings, bool sumLogs, ref Sums sums)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TPar : struct, IParametrization
+    {
+        int columns = variance.Length;
+        sums.NegativeVariance |= LossKernel.Prepare<T, TPar>(variance, prepared, settings);
+        double logSum = 0;
+        if (sumLogs)
+        {
+            logSum = SpanMath.SumToDouble<T>(prepared.LogVariance.Slice(0, columns));
+        }
+        else
+        {
+            RepeatFirstRow(prepared.LogVariance, columns);
+        }
+
+        RepeatFirstRow(prepared.InverseVariance, columns);
+        if (TPar.HasChain)
+        {
+            RepeatFirstRow(prepared.Chain, columns);
+        }
+
+        return logSum;
     }
 
     /// <summary>Copies the first <paramref name="columns"/> elements of <paramref name="tile"/> over the rest of it, in doubling copies.</summary>
