@@ -494,10 +494,7 @@ internal static class GaussianNllCore
     /// </summary>
     private static int Period<T>(int columns)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
-    {
-        int lanes = LossKernel.WidestLanes<T>();
-        return columns / SpanMath.GreatestCommonDivisor(columns, lanes) * lanes;
-    }
+        => SpanMath.LeastCommonMultiple(columns, LossKernel.WidestLanes<T>());
 
     /// <summary>
     /// Rows [start, end) of a per-column layout without β whose period (<see cref="Period{T}"/>) fits a tile: the
@@ -621,9 +618,11 @@ internal static class GaussianNllCore
         scoped PreparedSpans<T> prepared = default;
         if (prepare)
         {
-            prepared.LogVariance = stackalloc T[capacity];
-            prepared.InverseVariance = stackalloc T[capacity];
-            prepared.Chain = TPar.HasChain ? stackalloc T[capacity] : default;
+            // Rows a vector wide or wider keep one entry per row, and one after the last.
+            int entries = perVector || byRow ? rowsPerTile + 1 : capacity;
+            prepared.LogVariance = stackalloc T[entries];
+            prepared.InverseVariance = stackalloc T[entries];
+            prepared.Chain = TPar.HasChain ? stackalloc T[entries] : default;
         }
 
         // A loss that is only summed needs Σ ln v, not ln v per element: per row, columns times each row's; per

@@ -506,7 +506,7 @@ internal static class SpanMath
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int width = Vector<T>.Count;
-        int period = columns / GreatestCommonDivisor(columns, width) * width;
+        int period = LeastCommonMultiple(columns, width);
         int rowsPerPeriod = period / columns;
         int periods = rows / rowsPerPeriod;
         if (Vector.IsHardwareAccelerated && rowsPerPeriod > 1 && periods > 1)
@@ -523,15 +523,15 @@ internal static class SpanMath
         FoldRowsPairwise(matrix, rows, columns);
     }
 
-    /// <summary>The greatest common divisor of two positive numbers.</summary>
-    internal static int GreatestCommonDivisor(int a, int b)
+    /// <summary>
+    /// The least common multiple of <paramref name="columns"/> (positive) and <paramref name="width"/> (a power of two):
+    /// the columns with the factors of two they share with the width taken out, times the width. No division, as it
+    /// runs once or twice per call.
+    /// </summary>
+    internal static int LeastCommonMultiple(int columns, int width)
     {
-        while (b != 0)
-        {
-            (a, b) = (b, a % b);
-        }
-
-        return a;
+        Debug.Assert(columns > 0 && BitOperations.IsPow2(width), "Positive columns and a power-of-two width.");
+        return (columns >> Math.Min(BitOperations.TrailingZeroCount(columns), BitOperations.Log2((uint)width))) * width;
     }
 
     /// <summary>

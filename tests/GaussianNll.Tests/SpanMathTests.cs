@@ -10,6 +10,28 @@ namespace GaussianNll.Tests;
 public class SpanMathTests
 {
     /// <summary>
+    /// The division-free least common multiple of a row and a power-of-two vector width (the period of the short-row
+    /// paths) against the definition: the smallest positive multiple of the row that the width divides.
+    /// </summary>
+    [Fact]
+    public void LeastCommonMultiple_AnyRowAndPowerOfTwoWidth_IsTheSmallestCommonMultiple()
+    {
+        foreach (int width in new[] { 1, 2, 4, 8, 16 })
+        {
+            for (int columns = 1; columns <= 1100; columns++)
+            {
+                int expected = columns;
+                while (expected % width != 0)
+                {
+                    expected += columns;
+                }
+
+                SpanMath.LeastCommonMultiple(columns, width).Should().Be(expected, $"columns {columns}, width {width}");
+            }
+        }
+    }
+
+    /// <summary>
     /// Grouped row sums, for row lengths from 8 to 40, 48, 49, 64, 65 and 100 (whole vectors, and a masked last vector), over 27
     /// rows (the last group overlapping the one before): each within the bound of a sum of that many terms in T of the
     /// exact (double) row sum, and each row's bits the same wherever it sits.

@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace GaussianNll.Kernels;
 
@@ -90,6 +91,7 @@ internal ref struct PreparedSpans<T>
     public Span<T> Chain;
 
     /// <summary>The elements [offset, offset + count) of each span.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly PreparedSpans<T> Slice(int offset, int count) => new()
     {
         LogVariance = LogVariance.IsEmpty ? default : LogVariance.Slice(offset, count),
