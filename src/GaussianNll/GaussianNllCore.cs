@@ -520,13 +520,11 @@ internal static class GaussianNllCore
         bool wantVarianceGradient = !request.VarianceGradient.IsEmpty;
         int period = Period<T>(columns);
         int rowsPerPeriod = period / columns;
-        Span<T> gradient = wantVarianceGradient ? stackalloc T[TileSize] : default;
-        gradient = gradient.Slice(0, wantVarianceGradient ? period : 0);
+        Span<T> gradient = wantVarianceGradient ? SpanMath.AlignToCacheLine(stackalloc T[TileSize + SpanMath.CacheLineSlack<T>()], period) : default;
         scoped PreparedSpans<T> prepared = default;
-        prepared.LogVariance = stackalloc T[TileSize];
-        prepared.InverseVariance = stackalloc T[TileSize];
-        prepared.Chain = TPar.HasChain ? stackalloc T[TileSize] : default;
-        prepared = prepared.Slice(0, period);
+        prepared.LogVariance = SpanMath.AlignToCacheLine(stackalloc T[TileSize + SpanMath.CacheLineSlack<T>()], period);
+        prepared.InverseVariance = SpanMath.AlignToCacheLine(stackalloc T[TileSize + SpanMath.CacheLineSlack<T>()], period);
+        prepared.Chain = TPar.HasChain ? SpanMath.AlignToCacheLine(stackalloc T[TileSize + SpanMath.CacheLineSlack<T>()], period) : default;
 
         bool sumLogs = LossKernel.SumsLogVarianceApart(writeLoss: !request.Destination.IsEmpty, settings);
         double columnLogSum = PrepareRepeatedRow<T, TPar>(request.Variance, prepared, settings, sumLogs, ref sums);
@@ -613,16 +611,16 @@ internal static class GaussianNllCore
         // A per-column layout repeats its prepared row over the whole tile: no more rows than there are.
         rowsPerTile = Math.Min(rowsPerTile, end - start);
         int tileLength = rowsPerTile * columns;
-        Span<T> variance = prepare ? default : stackalloc T[capacity];
-        Span<T> gradient = wantVarianceGradient ? stackalloc T[capacity] : default;
+        Span<T> variance = prepare ? default : SpanMath.AlignToCacheLine(stackalloc T[capacity + SpanMath.CacheLineSlack<T>()], capacity);
+        Span<T> gradient = wantVarianceGradient ? SpanMath.AlignToCacheLine(stackalloc T[capacity + SpanMath.CacheLineSlack<T>()], capacity) : default;
         scoped PreparedSpans<T> prepared = default;
         if (prepare)
         {
             // Rows a vector wide or wider keep one entry per row, and one after the last.
             int entries = perVector || byRow ? rowsPerTile + 1 : capacity;
-            prepared.LogVariance = stackalloc T[entries];
-            prepared.InverseVariance = stackalloc T[entries];
-            prepared.Chain = TPar.HasChain ? stackalloc T[entries] : default;
+            prepared.LogVariance = SpanMath.AlignToCacheLine(stackalloc T[entries + SpanMath.CacheLineSlack<T>()], entries);
+            prepared.InverseVariance = SpanMath.AlignToCacheLine(stackalloc T[entries + SpanMath.CacheLineSlack<T>()], entries);
+            prepared.Chain = TPar.HasChain ? SpanMath.AlignToCacheLine(stackalloc T[entries + SpanMath.CacheLineSlack<T>()], entries) : default;
         }
 
         // A loss that is only summed needs Σ ln v, not ln v per element: per row, columns times each row's; per

@@ -523,6 +523,26 @@ internal static class SpanMath
         FoldRowsPairwise(matrix, rows, columns);
     }
 
+    /// <summary>The elements a stack buffer needs beyond its length for <see cref="AlignToCacheLine{T}"/>: 64 bytes' worth.</summary>
+    internal static int CacheLineSlack<T>()
+        where T : unmanaged => 64 / Unsafe.SizeOf<T>();
+
+    /// <summary>
+    /// The <paramref name="length"/> elements of <paramref name="buffer"/> (a stack buffer, which does not move, with
+    /// <see cref="CacheLineSlack{T}"/> elements to spare) from its first 64-byte boundary on. stackalloc aligns to 16
+    /// bytes only, so where a buffer starts within a cache line depends on the stack, which differs from process to
+    /// process; a 512-bit access 16 or 48 bytes past a boundary splits one of its 256-bit halves across two lines.
+    /// Harness, ForwardBackward float per column of 100 at 1,024 elements, the period buffers aligned against 16 or 48
+    /// bytes past: 320 against 345 ns.
+    /// </summary>
+    internal static unsafe Span<T> AlignToCacheLine<T>(Span<T> buffer, int length)
+        where T : unmanaged
+    {
+        int misalignment = (int)((nuint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(buffer)) % 64);
+        int skip = misalignment == 0 ? 0 : (64 - misalignment) / Unsafe.SizeOf<T>();
+        return buffer.Slice(skip, length);
+    }
+
     /// <summary>
     /// The least common multiple of <paramref name="columns"/> (positive) and <paramref name="width"/> (a power of two):
     /// the columns with the factors of two they share with the width taken out, times the width. No division, as it
