@@ -54,8 +54,8 @@ internal static class GaussianNllCore
     private const int TileSize = 1024;
 
     /// <summary>
-    /// The bytes of each buffer of a tile of a per-row layout's short rows: 2,048 floats or 1,024 doubles. Rows wider
-    /// than a vector keep only one entry per row besides the gradient.
+    /// The bytes of each buffer of a tile of a per-row layout's short rows: 2,048 floats or 1,024 doubles. Rows a vector
+    /// wide or wider keep only one prepared entry per row (and one more) besides the gradient.
     /// </summary>
     private const int TileBytes = 8 * 1024;
 
@@ -362,7 +362,7 @@ internal static class GaussianNllCore
                 {
                     RunLanes<T, TPar>(request, settings, shape.Columns, start, end, columnSums, ref sums);
                 }
-                else if (shape.Units > 1 && settings.Beta == T.Zero && Period<T>(shape.Columns) <= TileSize)
+                else if (shape.Units > 1 && settings.Beta == T.Zero && shape.Columns <= TileSize && Period<T>(shape.Columns) <= TileSize)
                 {
                     RunPeriods<T, TPar>(request, settings, shape.Columns, start, end, columnSums, ref sums);
                 }
@@ -572,7 +572,7 @@ internal static class GaussianNllCore
     /// or per row (<see cref="Kernels.Job{T}.PreparedRowLength"/>). Harness, ForwardBackward float at 16,384 elements,
     /// spread against read per row: rows of 17 5.8 against 4.3 µs, of 100 4.4 against 3.6 µs. The tile buffers take up
     /// to four times <see cref="TileBytes"/> of stack (per column, <see cref="TileSize"/> elements; rows read per vector
-    /// or per row keep only one prepared entry per row): 32 KB, and 64 bytes more each to start on a cache line
+    /// or per row keep only one prepared entry per row, and one more): 32 KB, and 64 bytes more each to start on a cache line
     /// (<see cref="SpanMath.AlignToCacheLine{T}"/>).
     /// </remarks>
     private static void RunTiles<T, TPar>(

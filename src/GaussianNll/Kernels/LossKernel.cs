@@ -350,6 +350,8 @@ internal static class LossKernel
             return start;
         }
 
+        // The widest width runs first, from the job's first element: an overlapping run (RunRange's TOverlap) relies on it.
+        Debug.Assert(TVector.Count != WidestLanes<T>() || start == 0, "The widest width starts the job.");
         int end = start + ((length - start) / TVector.Count * TVector.Count);
 
         // Whole blocks per run, so that the blocks fall where one run over everything would put them.
@@ -377,9 +379,9 @@ internal static class LossKernel
     /// set, the run is the job's last vector, overlapping the run before it (see <c>RunWidth</c>): the lanes that run has
     /// done are written again but left out of the sums. A type parameter, rather than a count of such lanes passed in,
     /// so that the other runs' code has no masks and the method no seventh argument: either, even unused, changed the
-    /// JIT's register allocation of the loop enough to cost ForwardElementwise 9% (harness, 1,024 and 16,384 floats:
-    /// 412 against 376 ns, 5.9 against 5.4 µs; the loop's constants loaded by instructions of their own rather than as
-    /// operands). <typeparamref name="TBeta"/> says
+    /// JIT's register allocation of the loop enough to cost ForwardElementwise about 10% (harness, medians of processes:
+    /// 412-414 against 376-378 ns at 1,024 floats, 5.9-6.0 against 5.3-5.4 µs at 16,384; the loop's constants loaded by
+    /// instructions of their own rather than as operands). <typeparamref name="TBeta"/> says
     /// whether β ≠ 0, so that the loop of the plain loss carries no exponential at all; <typeparamref name="TPrepared"/>
     /// whether 1/v (and ln v, where the job has it) are read from <see cref="Job{T}.Prepared"/>, per element (Yes), one
     /// entry per vector (<see cref="PerVector"/>), per row (<see cref="PerRow"/>) or per element of a period
