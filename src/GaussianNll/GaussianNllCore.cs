@@ -527,7 +527,7 @@ internal static class GaussianNllCore
         prepared.Chain = TPar.HasChain ? SpanMath.AlignToCacheLine(stackalloc T[TileSize + SpanMath.CacheLineSlack<T>()], period) : default;
 
         bool sumLogs = LossKernel.SumsLogVarianceApart(writeLoss: !request.Destination.IsEmpty, settings);
-        double columnLogSum = PrepareRepeatedRow<T, TPar>(request.Variance, prepared, settings, sumLogs, ref sums);
+        double columnLogSum = PrepareRepeatedRow<T, TPar>(request.Variance, prepared, settings, sumLogs, PreparesVariance<T, TPar>(request), ref sums);
         if (sumLogs)
         {
             prepared.LogVariance = default;
@@ -634,7 +634,7 @@ internal static class GaussianNllCore
             // Every tile of a per-column layout meets the same variance: one row, then copies of the rows so far.
             if (prepare)
             {
-                columnLogSum = PrepareRepeatedRow<T, TPar>(request.Variance, prepared.Slice(0, tileLength), settings, sumLogs, ref sums);
+                columnLogSum = PrepareRepeatedRow<T, TPar>(request.Variance, prepared.Slice(0, tileLength), settings, sumLogs, PreparesVariance<T, TPar>(request), ref sums);
             }
             else
             {
@@ -652,7 +652,7 @@ internal static class GaussianNllCore
             if (perRow && prepare)
             {
                 // Each row's values go to the front of the tile buffers, then out to their rows, last row first.
-                sums.NegativeVariance |= LossKernel.Prepare<T, TPar>(request.Variance.Slice(row, rows), prepared, settings);
+                sums.NegativeVariance |= LossKernel.Prepare<T, TPar>(request.Variance.Slice(row, rows), prepared, settings, PreparesVariance<T, TPar>(request));
                 if (sumLogs)
                 {
                     logSum = columns * SpanMath.SumToDouble<T>(prepared.LogVariance.Slice(0, rows));
@@ -732,12 +732,12 @@ internal static class GaussianNllCore
     /// and repeats it over the rest: 1/v and the chain factor, and ln v unless <paramref name="sumLogs"/>, in which case
     /// it returns the row's Σ ln v instead (else 0).
     /// </summary>
-    private static double PrepareRepeatedRow<T, TPar>(ReadOnlySpan<T> variance, scoped in PreparedSpans<T> prepared, in KernelSettings<T> settings, bool sumLogs, ref Sums sums)
+    private static double PrepareRepeatedRow<T, TPar>(ReadOnlySpan<T> variance, scoped in PreparedSpans<T> prepared, in KernelSettings<T> settings, bool sumLogs, bool preparesVariance, ref Sums sums)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TPar : struct, IParametrization
     {
         int columns = variance.Length;
-        sums.NegativeVariance |= LossKernel.Prepare<T, TPar>(variance, prepared, settings);
+        sums.NegativeVariance |= LossKernel.Prepare<T, TPar>(variance, prepared, settings, preparesVariance);
         double logSum = 0;
         if (sumLogs)
         {
@@ -756,6 +756,18 @@ internal static class GaussianNllCore
 
         return logSum;
     }
+
+    /// <summary>
+    /// Whether the kernel divides by v for this request's prepared jobs, so that they must hold v where they would hold
+    /// 1/v (<see cref="LossKernel.DividesByVariance{TPar}"/>): the outputs the jobs will have, as the kernel reads them.
+    /// </summary>
+    private static bool PreparesVariance<T, TPar>(scoped in Request<T> request)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TPar : struct, IParametrization =>
+        LossKernel.DividesByVariance<TPar>(
+            (request.Destination.IsEmpty ? 0 : KernelOutputs.WriteLoss)
+            | (request.InputGradient.IsEmpty ? 0 : KernelOutputs.InputGradient)
+            | (request.VarianceGradient.IsEmpty ? 0 : KernelOutputs.VarianceGradient));
 
     /// <summary>Copies the first <paramref name="columns"/> elements of <paramref name="tile"/> over the rest of it, in doubling copies.</summary>
     private static void RepeatFirstRow<T>(Span<T> tile, int columns)

@@ -164,11 +164,21 @@ internal static class LossKernel
     }
 
     /// <summary>
+    /// Whether the kernel takes d/v by a division rather than as d·(1/v): for a loss written per element without
+    /// gradients, where the parametrization has v (not e^s). A prepared job for it holds v in place of 1/v.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool DividesByVariance<TPar>(KernelOutputs outputs)
+        where TPar : struct, IParametrization =>
+        TPar.TakesLog && (outputs & KernelOutputs.WriteLoss) != 0 && (outputs & (KernelOutputs.InputGradient | KernelOutputs.VarianceGradient)) == 0;
+
+    /// <summary>
     /// Writes ln v, 1/v and the chain factor of each of <paramref name="values"/> (the caller's variance numbers) to
     /// <paramref name="destination"/>, for jobs that spread a few variances over many elements; returns whether a
-    /// value the parametrization rejects (a negative σ² or σ) was among them.
+    /// value the parametrization rejects (a negative σ² or σ) was among them. With <paramref name="variance"/> set
+    /// (<see cref="DividesByVariance{TPar}"/>), v itself goes where 1/v would.
     /// </summary>
-    internal static bool Prepare<T, TPar>(ReadOnlySpan<T> values, scoped in PreparedSpans<T> destination, in KernelSettings<T> settings)
+    internal static bool Prepare<T, TPar>(ReadOnlySpan<T> values, scoped in PreparedSpans<T> destination, in KernelSettings<T> settings, bool variance)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TPar : struct, IParametrization
     {
@@ -176,19 +186,19 @@ internal static class LossKernel
         Debug.Assert(!TPar.HasChain || destination.Chain.Length >= values.Length, "Room for every chain factor.");
         int length = values.Length;
         var negative = false;
-        int done = PrepareWidth<T, Vec512<T>, TPar>(values, destination, settings, 0, length, ref negative);
-        done = PrepareWidth<T, Vec256<T>, TPar>(values, destination, settings, done, length, ref negative);
-        done = PrepareWidth<T, Vec128<T>, TPar>(values, destination, settings, done, length, ref negative);
+        int done = PrepareWidth<T, Vec512<T>, TPar>(values, destination, settings, variance, 0, length, ref negative);
+        done = PrepareWidth<T, Vec256<T>, TPar>(values, destination, settings, variance, done, length, ref negative);
+        done = PrepareWidth<T, Vec128<T>, TPar>(values, destination, settings, variance, done, length, ref negative);
         if (done < length)
         {
-            PrepareRange<T, Scalar<T>, TPar>(values, destination, settings, done, length, ref negative);
+            PrepareRange<T, Scalar<T>, TPar>(values, destination, settings, variance, done, length, ref negative);
         }
 
         return negative;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int PrepareWidth<T, TVector, TPar>(ReadOnlySpan<T> values, scoped in PreparedSpans<T> destination, in KernelSettings<T> settings, int start, int length, ref bool negative)
+    private static int PrepareWidth<T, TVector, TPar>(ReadOnlySpan<T> values, scoped in PreparedSpans<T> destination, in KernelSettings<T> settings, bool variance, int start, int length, ref bool negative)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TVector : struct, ISimdVector<TVector, T>
         where TPar : struct, IParametrization
@@ -199,11 +209,11 @@ internal static class LossKernel
         }
 
         int end = start + ((length - start) / TVector.Count * TVector.Count);
-        PrepareRange<T, TVector, TPar>(values, destination, settings, start, end, ref negative);
+        PrepareRange<T, TVector, TPar>(values, destination, settings, variance, start, end, ref negative);
         return end;
     }
 
-    private static void PrepareRange<T, TVector, TPar>(ReadOnlySpan<T> values, scoped in PreparedSpans<T> destination, in KernelSettings<T> settings, int start, int end, ref bool negative)
+    private static void PrepareRange<T, TVector, TPar>(ReadOnlySpan<T> values, scoped in PreparedSpans<T> destination, in KernelSettings<T> settings, bool variance, int start, int end, ref bool negative)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TVector : struct, ISimdVector<TVector, T>
         where TPar : struct, IParametrization
@@ -224,7 +234,7 @@ internal static class LossKernel
 
             var prepared = TPar.Prepare<T, TVector>(p, k);
             TVector.Store(prepared.LogVariance, ref logVariance, i);
-            TVector.Store(prepared.InverseVariance, ref inverseVariance, i);
+            TVector.Store(variance ? prepared.Variance : prepared.InverseVariance, ref inverseVariance, i);
             if (TPar.HasChain)
             {
                 TVector.Store(prepared.Chain, ref chain, i);
@@ -437,6 +447,7 @@ internal static class LossKernel
         Debug.Assert(!preparedPerRow || ((ulong)job.Input.Length * entryLength < (1UL << 32) && (int)entryLength > WidestLanes<T>()), "Rows wider than a vector, and few enough elements.");
         Debug.Assert(!preparedPerPeriod || ((ulong)job.Input.Length * entryLength < (1UL << 32) && (int)entryLength % WidestLanes<T>() == 0), "Periods of whole vectors, and few enough elements.");
         bool broadcast = (flags & KernelOutputs.BroadcastVariance) != 0;
+        bool divide = DividesByVariance<TPar>(flags);
 
         // Per period, the variance gradient is added into the period's element (see Job.PreparedPeriod).
         bool accumulate = (flags & KernelOutputs.AccumulateVarianceGradient) != 0 || preparedPerPeriod;
@@ -548,7 +559,13 @@ internal static class LossKernel
                         }
                     }
 
-                    var r = d * prepared.InverseVariance;
+                    // A loss written per element without gradients takes d/v by one division, rounded once and a multiply
+                    // fewer (ForwardElementwise's loop is bound by the FMA pipes); a prepared job then holds v where it
+                    // would hold 1/v (see DividesByVariance). Elsewhere d·(1/v): gradients reuse 1/v, and a summed loss
+                    // has the same bits with gradients as without.
+                    var r = divide
+                        ? d / (preparedVariance && !broadcast ? prepared.InverseVariance : prepared.Variance)
+                        : d * prepared.InverseVariance;
                     var q = r * d; // only the log-variance gradient uses it; the loss fuses it into ln v + d²/v
 
                     if (squaresOnly)

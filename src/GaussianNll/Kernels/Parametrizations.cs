@@ -11,7 +11,7 @@ internal struct Prepared<TVector>
     /// <summary><c>ln v</c>, v the clamped variance (left unset by a preparation without the logarithm).</summary>
     public TVector LogVariance;
 
-    /// <summary>v itself, where the preparation leaves its logarithm to the caller (see <see cref="IParametrization.TakesLog"/>).</summary>
+    /// <summary>v itself, from a parametrization that takes its logarithm (see <see cref="IParametrization.TakesLog"/>).</summary>
     public TVector Variance;
 
     /// <summary><c>1/v</c>.</summary>
@@ -83,7 +83,7 @@ internal readonly struct VarianceInput : IParametrization
     {
         var v = TVector.ClampBelow(p, constants.Clamp);
         return withLog
-            ? new Prepared<TVector> { LogVariance = FastMath.Log<T, TVector>(v), InverseVariance = constants.One / v }
+            ? new Prepared<TVector> { LogVariance = FastMath.Log<T, TVector>(v), Variance = v, InverseVariance = constants.One / v }
             : new Prepared<TVector> { Variance = v, InverseVariance = constants.One / v };
     }
 
@@ -113,7 +113,7 @@ internal readonly struct StandardDeviationInput : IParametrization
     {
         var v = TVector.ClampBelow(p * p, constants.Clamp);
         return withLog
-            ? new Prepared<TVector> { LogVariance = FastMath.Log<T, TVector>(v), InverseVariance = constants.One / v, Chain = p + p }
+            ? new Prepared<TVector> { LogVariance = FastMath.Log<T, TVector>(v), Variance = v, InverseVariance = constants.One / v, Chain = p + p }
             : new Prepared<TVector> { Variance = v, InverseVariance = constants.One / v, Chain = p + p };
     }
 
