@@ -82,7 +82,10 @@ internal struct Sums
     public bool NegativeVariance;
 }
 
-/// <summary>Per-element ln v, 1/v and chain factor (the last empty unless the parametrization has one).</summary>
+/// <summary>
+/// Per-element ln v, 1/v and chain factor (the last empty unless the parametrization has one). Where the kernel divides
+/// by v (<see cref="LossKernel.DividesByVariance{TPar}"/>), <see cref="InverseVariance"/> holds v itself.
+/// </summary>
 internal ref struct PreparedSpans<T>
     where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
