@@ -628,13 +628,14 @@ internal static class GaussianNllCore
         // A loss that is only summed needs Σ ln v, not ln v per element: per row, columns times each row's; per
         // column, the rows times the columns' sum.
         bool sumLogs = prepare && LossKernel.SumsLogVarianceApart(writeLoss: !request.Destination.IsEmpty, settings);
+        bool preparesVariance = PreparesVariance<T, TPar>(request);
         double columnLogSum = 0;
         if (!perRow)
         {
             // Every tile of a per-column layout meets the same variance: one row, then copies of the rows so far.
             if (prepare)
             {
-                columnLogSum = PrepareRepeatedRow<T, TPar>(request.Variance, prepared.Slice(0, tileLength), settings, sumLogs, PreparesVariance<T, TPar>(request), ref sums);
+                columnLogSum = PrepareRepeatedRow<T, TPar>(request.Variance, prepared.Slice(0, tileLength), settings, sumLogs, preparesVariance, ref sums);
             }
             else
             {
@@ -652,7 +653,7 @@ internal static class GaussianNllCore
             if (perRow && prepare)
             {
                 // Each row's values go to the front of the tile buffers, then out to their rows, last row first.
-                sums.NegativeVariance |= LossKernel.Prepare<T, TPar>(request.Variance.Slice(row, rows), prepared, settings, PreparesVariance<T, TPar>(request));
+                sums.NegativeVariance |= LossKernel.Prepare<T, TPar>(request.Variance.Slice(row, rows), prepared, settings, preparesVariance);
                 if (sumLogs)
                 {
                     logSum = columns * SpanMath.SumToDouble<T>(prepared.LogVariance.Slice(0, rows));
@@ -729,8 +730,9 @@ internal static class GaussianNllCore
 
     /// <summary>
     /// Prepares a per-column layout's <paramref name="variance"/> (one row) at the front of <paramref name="prepared"/>
-    /// and repeats it over the rest: 1/v and the chain factor, and ln v unless <paramref name="sumLogs"/>, in which case
-    /// it returns the row's Σ ln v instead (else 0).
+    /// and repeats it over the rest: 1/v (v itself where <paramref name="preparesVariance"/>, see
+    /// <see cref="PreparesVariance{T, TPar}"/>) and the chain factor, and ln v unless <paramref name="sumLogs"/>, in which
+    /// case it returns the row's Σ ln v instead (else 0).
     /// </summary>
     private static double PrepareRepeatedRow<T, TPar>(ReadOnlySpan<T> variance, scoped in PreparedSpans<T> prepared, in KernelSettings<T> settings, bool sumLogs, bool preparesVariance, ref Sums sums)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
