@@ -42,7 +42,7 @@ internal static class SpanMath
     /// Writes the sums of the rows of <paramref name="matrix"/> into <paramref name="sums"/>, for rows at least a
     /// <see cref="Vector256{T}"/> long, in groups of <see cref="Vector256{T}.Count"/> rows; returns how many rows it
     /// did: all of them, or none where there are fewer than a group (or no AVX), which the caller sums. Each row's
-    /// vectors are added in T (see <see cref="RowVector{T}"/>: 512 bits wide with AVX-512 and rows of two such vectors or
+    /// vectors are added in T (see <see cref="RowVector{T, TVectors}"/>: 512 bits wide with AVX-512 and rows of two such vectors or
     /// more; a partial last vector as the vector ending at the row's end with the lanes before the tail cleared), then
     /// the rows of a group are reduced together by horizontal adds, a few instructions for the whole group where a
     /// horizontal sum per row would cost as many per row. Every row gets the same order of additions wherever it sits.
@@ -74,6 +74,27 @@ internal static class SpanMath
             return 0;
         }
 
+        // Rows of Vector256s (with AVX-512, rows shorter than two Vector512s) hold one to three whole ones: a loop
+        // compiled for each count has no branches between a group's rows, whose loads and additions then overlap (per row
+        // of 17 floats at 1,024 elements, harness: 357 -> 333 ns for the call).
+        return (wide ? 0 : columns / group) switch
+        {
+            1 => SumGroups<T, OneVector>(ref start, ref destination, rows, columns, tailMask, wide),
+            2 => SumGroups<T, TwoVectors>(ref start, ref destination, rows, columns, tailMask, wide),
+            3 => SumGroups<T, ThreeVectors>(ref start, ref destination, rows, columns, tailMask, wide),
+            _ => SumGroups<T, AnyVectors>(ref start, ref destination, rows, columns, tailMask, wide),
+        };
+    }
+
+    /// <summary>
+    /// <see cref="SumRowsInGroups{T}"/>'s loop over groups of rows, for rows of <typeparamref name="TVectors"/> whole
+    /// Vector256s.
+    /// </summary>
+    private static int SumGroups<T, TVectors>(ref T start, ref T destination, int rows, int columns, Vector512<T> tailMask, bool wide)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TVectors : struct, IRowVectors
+    {
+        int group = Vector256<T>.Count;
         for (int r = 0; ; r += group)
         {
             // The last group ends at the last row, overlapping the one before it where the rows are not whole groups: it
@@ -84,17 +105,17 @@ internal static class SpanMath
             {
                 // Pairs, then quadruples of each row's lanes; then the two 128-bit halves.
                 var q0 = Avx.HorizontalAdd(
-                    Avx.HorizontalAdd(RowVector(ref start, r, columns, tailMask, wide).AsSingle(), RowVector(ref start, r + 1, columns, tailMask, wide).AsSingle()),
-                    Avx.HorizontalAdd(RowVector(ref start, r + 2, columns, tailMask, wide).AsSingle(), RowVector(ref start, r + 3, columns, tailMask, wide).AsSingle()));
+                    Avx.HorizontalAdd(RowVector<T, TVectors>(ref start, r, columns, tailMask, wide).AsSingle(), RowVector<T, TVectors>(ref start, r + 1, columns, tailMask, wide).AsSingle()),
+                    Avx.HorizontalAdd(RowVector<T, TVectors>(ref start, r + 2, columns, tailMask, wide).AsSingle(), RowVector<T, TVectors>(ref start, r + 3, columns, tailMask, wide).AsSingle()));
                 var q1 = Avx.HorizontalAdd(
-                    Avx.HorizontalAdd(RowVector(ref start, r + 4, columns, tailMask, wide).AsSingle(), RowVector(ref start, r + 5, columns, tailMask, wide).AsSingle()),
-                    Avx.HorizontalAdd(RowVector(ref start, r + 6, columns, tailMask, wide).AsSingle(), RowVector(ref start, r + 7, columns, tailMask, wide).AsSingle()));
+                    Avx.HorizontalAdd(RowVector<T, TVectors>(ref start, r + 4, columns, tailMask, wide).AsSingle(), RowVector<T, TVectors>(ref start, r + 5, columns, tailMask, wide).AsSingle()),
+                    Avx.HorizontalAdd(RowVector<T, TVectors>(ref start, r + 6, columns, tailMask, wide).AsSingle(), RowVector<T, TVectors>(ref start, r + 7, columns, tailMask, wide).AsSingle()));
                 result = (Avx.Permute2x128(q0, q1, 0x20) + Avx.Permute2x128(q0, q1, 0x31)).As<float, T>();
             }
             else
             {
-                var h0 = Avx.HorizontalAdd(RowVector(ref start, r, columns, tailMask, wide).AsDouble(), RowVector(ref start, r + 1, columns, tailMask, wide).AsDouble());
-                var h1 = Avx.HorizontalAdd(RowVector(ref start, r + 2, columns, tailMask, wide).AsDouble(), RowVector(ref start, r + 3, columns, tailMask, wide).AsDouble());
+                var h0 = Avx.HorizontalAdd(RowVector<T, TVectors>(ref start, r, columns, tailMask, wide).AsDouble(), RowVector<T, TVectors>(ref start, r + 1, columns, tailMask, wide).AsDouble());
+                var h1 = Avx.HorizontalAdd(RowVector<T, TVectors>(ref start, r + 2, columns, tailMask, wide).AsDouble(), RowVector<T, TVectors>(ref start, r + 3, columns, tailMask, wide).AsDouble());
                 result = (Avx.Permute2x128(h0, h1, 0x20) + Avx.Permute2x128(h0, h1, 0x31)).As<double, T>();
             }
 
@@ -333,10 +354,35 @@ internal static class SpanMath
     /// two halves are added.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<T> RowVector<T>(ref T start, int row, int columns, Vector512<T> tailMask, bool wide)
+    private static Vector256<T> RowVector<T, TVectors>(ref T start, int row, int columns, Vector512<T> tailMask, bool wide)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TVectors : struct, IRowVectors
     {
         nuint offset = (nuint)(row * columns);
+        int count = TVectors.Count;
+        if (count > 0)
+        {
+            // The same additions as the loop below, in the same order.
+            Debug.Assert(!wide && columns / Vector256<T>.Count == count, "Rows of this many whole Vector256s.");
+            var whole = Vector256.LoadUnsafe(ref start, offset);
+            if (count >= 2)
+            {
+                whole += Vector256.LoadUnsafe(ref start, offset + (nuint)Vector256<T>.Count);
+            }
+
+            if (count >= 3)
+            {
+                whole += Vector256.LoadUnsafe(ref start, offset + (nuint)(2 * Vector256<T>.Count));
+            }
+
+            if (count * Vector256<T>.Count < columns)
+            {
+                whole += Vector256.LoadUnsafe(ref start, offset + (nuint)(columns - Vector256<T>.Count)) & tailMask.GetLower();
+            }
+
+            return whole;
+        }
+
         if (wide)
         {
             int width = Vector512<T>.Count;
@@ -569,5 +615,31 @@ internal static class SpanMath
                 AddInPlace(matrix.Slice(row * columns, columns), matrix.Slice((row + stride) * columns, columns));
             }
         }
+    }
+
+    /// <summary>How many whole Vector256s a row holds, where <see cref="SumRowsInGroups{T}"/> compiles a loop for it (else 0).</summary>
+    private interface IRowVectors
+    {
+        static abstract int Count { get; }
+    }
+
+    private readonly struct OneVector : IRowVectors
+    {
+        public static int Count => 1;
+    }
+
+    private readonly struct TwoVectors : IRowVectors
+    {
+        public static int Count => 2;
+    }
+
+    private readonly struct ThreeVectors : IRowVectors
+    {
+        public static int Count => 3;
+    }
+
+    private readonly struct AnyVectors : IRowVectors
+    {
+        public static int Count => 0;
     }
 }
