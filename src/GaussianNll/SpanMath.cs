@@ -74,21 +74,22 @@ internal static class SpanMath
             return 0;
         }
 
-        // Rows of Vector256s (with AVX-512, rows shorter than two Vector512s) hold one to three whole ones: a loop
+        // Rows of 8 to 31 floats (4 to 15 doubles) hold one to three whole Vector256s, and are never wide: a loop
         // compiled for each count has no branches between a group's rows, whose loads and additions then overlap (per row
-        // of 17 floats at 1,024 elements, harness medians: 359 -> 336 ns for the call).
+        // of 17 floats at 1,024 elements, harness medians: 359 -> 336 ns for the call). Every other row (wide, or longer
+        // without AVX-512) takes the general loop.
         return (wide ? 0 : columns / group) switch
         {
-            1 => SumGroups<T, OneVector>(ref start, ref destination, rows, columns, tailMask, wide),
-            2 => SumGroups<T, TwoVectors>(ref start, ref destination, rows, columns, tailMask, wide),
-            3 => SumGroups<T, ThreeVectors>(ref start, ref destination, rows, columns, tailMask, wide),
+            1 => SumGroups<T, OneVector>(ref start, ref destination, rows, columns, tailMask, wide: false),
+            2 => SumGroups<T, TwoVectors>(ref start, ref destination, rows, columns, tailMask, wide: false),
+            3 => SumGroups<T, ThreeVectors>(ref start, ref destination, rows, columns, tailMask, wide: false),
             _ => SumGroups<T, AnyVectors>(ref start, ref destination, rows, columns, tailMask, wide),
         };
     }
 
     /// <summary>
-    /// <see cref="SumRowsInGroups{T}"/>'s loop over groups of rows, for rows of <typeparamref name="TVectors"/> whole
-    /// Vector256s.
+    /// <see cref="SumRowsInGroups{T}"/>'s loop over groups of rows, compiled for rows of exactly one, two or three whole
+    /// Vector256s, or (<see cref="AnyVectors"/>) for any other row.
     /// </summary>
     private static int SumGroups<T, TVectors>(ref T start, ref T destination, int rows, int columns, Vector512<T> tailMask, bool wide)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -353,6 +354,11 @@ internal static class SpanMath
     /// two interleaved sums, even and odd vectors, so that a long row is not one chain of dependent additions; then the
     /// two halves are added.
     /// </summary>
+    /// <typeparam name="T">The element type.</typeparam>
+    /// <typeparam name="TVectors">
+    /// The row's count of whole Vector256s where it is compiled in (one to three, never wide): the same additions as the
+    /// general loop, without its branches; <see cref="AnyVectors"/> for the general loop.
+    /// </typeparam>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<T> RowVector<T, TVectors>(ref T start, int row, int columns, Vector512<T> tailMask, bool wide)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
