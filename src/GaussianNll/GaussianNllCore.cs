@@ -500,7 +500,8 @@ internal static class GaussianNllCore
     /// Rows [start, end) of a per-column layout without β whose period (<see cref="Period{T}"/>) fits a tile: the
     /// variance's 1/v (and chain factor; ln v where the loss is written per element, else Σ ln v) prepared once and
     /// repeated over one period, which the kernel reads element i mod the period of, as it adds each element's
-    /// variance gradient into element i mod the period of a period-long buffer (<see cref="Kernels.Job{T}.PreparedPeriod"/>):
+    /// variance gradient into element i mod the period of a period-long buffer (<see cref="Kernels.Job{T}.PreparedPeriod"/>;
+    /// the first period's gradients are written, not added, so the buffer is not cleared per job):
     /// so nothing is spread over the rows and no per-element gradient is written, only a period's. Each job is at most
     /// <see cref="PeriodsPerJob"/> periods, after which the buffer's rows are folded pairwise and added into
     /// <paramref name="columnSums"/> in double: a column's gradient is summed in T over at most that many periods in order,
@@ -543,7 +544,13 @@ internal static class GaussianNllCore
             job.LogVarianceSum = rows * columnLogSum;
             if (wantVarianceGradient)
             {
-                gradient.Clear();
+                // The kernel writes the first period's gradients and adds the others' in; a job shorter than a period
+                // leaves the rest of it, which the fold still reads, to be zeroed here.
+                if (rows * columns < period)
+                {
+                    gradient.Slice(rows * columns).Clear();
+                }
+
                 job.VarianceGradient = gradient;
             }
 

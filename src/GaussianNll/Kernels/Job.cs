@@ -60,7 +60,8 @@ internal ref struct Job<T>
     /// When positive, the length of a period of a per-column layout (whole rows and whole vectors of the widest width):
     /// <see cref="Prepared"/> holds one period's entries, element i reads those of element i mod the period, and
     /// <see cref="VarianceGradient"/> (a period long) has each element's variance gradient added into element i mod the
-    /// period. The job is whole rows.
+    /// period: the first period's written (as 0 + g), the later ones' added, so the buffer needs no clearing where the job
+    /// covers a period (the caller zeroes what a shorter job leaves). The job is whole rows.
     /// </summary>
     public int PreparedPeriod;
 

@@ -635,7 +635,10 @@ internal static class LossKernel
                             }
                             else if (accumulate)
                             {
-                                TVector.Store(TVector.Load(in varianceGradient, at) + g, ref varianceGradient, at);
+                                // A job's first period writes its gradients (as 0 + g, the bits an added-to zero would
+                                // have), so that its buffer needs no clearing; every other element adds its gradient in.
+                                var sum = preparedPerPeriod && at == i ? g + k.Zero : TVector.Load(in varianceGradient, at) + g;
+                                TVector.Store(sum, ref varianceGradient, at);
                             }
                             else
                             {
