@@ -1,6 +1,8 @@
 using System;
 using System.Linq;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using FluentAssertions;
@@ -30,6 +32,29 @@ public class SpanMathTests
 
                 SpanMath.LeastCommonMultiple(columns, width).Should().Be(expected, $"columns {columns}, width {width}");
             }
+        }
+    }
+
+    /// <summary>
+    /// A buffer that does not move (pinned, as a stack buffer is), with the slack <c>CacheLineSlack</c> asks for, at each
+    /// float offset within a cache line: the span <c>AlignToCacheLine</c> returns starts on a 64-byte boundary, has the
+    /// length asked for, and lies inside the buffer.
+    /// </summary>
+    [Fact]
+    public void AlignToCacheLine_BufferAtAnyOffset_StartsOnALineInsideIt()
+    {
+        const int Length = 100;
+        int slack = SpanMath.CacheLineSlack<float>();
+        var pinned = GC.AllocateArray<float>(Length + slack + 16, pinned: true);
+        long address = Marshal.UnsafeAddrOfPinnedArrayElement(pinned, 0);
+        for (int shift = 0; shift < 16; shift++)
+        {
+            var buffer = pinned.AsSpan(shift, Length + slack);
+            var aligned = SpanMath.AlignToCacheLine(buffer, Length);
+            long skipped = Unsafe.ByteOffset(ref buffer[0], ref aligned[0]);
+            ((address + (shift * sizeof(float)) + skipped) % 64).Should().Be(0, $"shifted by {shift} floats");
+            skipped.Should().BeInRange(0, slack * sizeof(float), $"shifted by {shift} floats");
+            aligned.Length.Should().Be(Length);
         }
     }
 
