@@ -52,19 +52,27 @@ internal static class LossKernel
     /// </remarks>
     private const int PrefetchBytes = 512;
 
-    /// <summary>How many vectors ahead of the one it computes the loop reads the caller's arrays.</summary>
+    /// <summary>How many vectors ahead of the one it computes the loop reads the caller's arrays: two, no more, no less.</summary>
     /// <remarks>
+    /// <para>
     /// A load whose address matches an older, still pending store's in the low 12 bits waits for that store (4 KB
-    /// aliasing). Arrays allocated one after another, as <c>new float[n]</c> does for sizes that are multiples of
-    /// 1,024, start a few dozen bytes apart modulo 4 KB, with the outputs after the inputs: a store to
-    /// <c>gradient[i]</c> then matches the next iteration's load of <c>input[i + 16]</c>. The loop's loads of element
-    /// i + 2·width come before its stores of element i, so outputs up to two vectors past an input no longer match a
-    /// pending store; the same elements are computed in the same order, so the results keep their bits. Measured on
-    /// the Zen 4 this was tuned on (harness), <c>ForwardBackward</c> over 16,384 floats: with both gradients 64 bytes
-    /// past the inputs modulo 4 KB, 5.87 -> 3.40 µs (3.46 with no offset); 128 bytes past, 4.60 -> 3.43 µs; five
-    /// consecutive <c>new float[16384]</c>, 5.7-7.7 -> 3.8-4.3 µs. The window moves rather than closes: 192 bytes past
-    /// now costs what 64 did (3.90 -> 4.35 µs). Further ahead takes more registers, which the loops with run-time
-    /// flags do not have to spare (below).
+    /// aliasing). Arrays allocated one after another, as <c>new float[n]</c> are for sizes that are multiples of 1,024,
+    /// start a few dozen bytes apart modulo 4 KB, with the outputs after the inputs: a store to <c>gradient[i]</c> then
+    /// matches the next iteration's load of <c>input[i + width]</c>, and each iteration waits for the one before. The
+    /// loop's loads of element i + 2·width come before its stores of element i, so outputs up to two vectors past an
+    /// input no longer match a pending store; the same elements are computed in the same order, so the results keep
+    /// their bits.
+    /// </para>
+    /// <para>
+    /// The window moves rather than closes. Measured on the Zen 4 this was tuned on (harness, <c>ForwardBackward</c>,
+    /// 1,024 floats in ns / 16,384 in µs, before -> after): both gradients 64 bytes past the inputs modulo 4 KB,
+    /// 312 / 5.87 -> 292 / 3.40; 128 bytes past, 503 / 4.60 -> 288 / 3.43; five consecutive <c>new float[n]</c>,
+    /// 316-804 / 5.75-7.69 -> 285-310 / 3.77-4.26; but 192 bytes past, 308 / 3.90 -> 521 / 4.35, and 256 bytes past,
+    /// 374 / 3.71 -> 286 / 3.93 (no offset: 291 / 3.46 -> 287 / 3.42). Three vectors ahead fixed 192 bytes and broke
+    /// 128 and 256 (4.53 and 5.10 µs). These figures are for Vector512; two Vector256s are 64 bytes, not 128. The loop
+    /// carries exactly two vectors of each stream (<c>…Here</c> and <c>…Next</c>), so this is not a setting: changing
+    /// it alone reads the wrong elements.
+    /// </para>
     /// </remarks>
     private const nuint LoadDistance = 2;
 
@@ -513,32 +521,35 @@ internal static class LossKernel
         nuint i = (nuint)start;
         nuint last = (nuint)end;
 
-        // The caller's arrays are read two vectors ahead of where the outputs are written (see LoadDistance). With the
-        // flags read at run time, only the input and the target: carrying the variance and output gradient too, which
-        // such a loop may not even read, cost the scalar-variance and per-column loops 8-11% (harness).
+        // The caller's arrays are read two vectors ahead of where the outputs are written (see LoadDistance): at the top
+        // of each iteration, …Here holds element i and …Next element i + width. Loops that read their flags at run time
+        // (a scalar variance, per column of exactly a vector, the less common combinations of outputs) carry only the
+        // input and the target: carrying the variance and the output gradient too, which such a loop may not read, cost
+        // the scalar-variance loop 8-11% (harness, 16,384 floats: 2.90 -> 3.23 µs).
+        Debug.Assert(LoadDistance == 2, "The loop carries exactly two vectors of each stream.");
         bool compiledOutputs = typeof(TOutputs) != typeof(RuntimeOutputs);
         bool loadsVariance = !broadcast && !preparedVariance && compiledOutputs;
         bool loadsOutputGradient = perElementScale && compiledOutputs;
         nuint lastVector = i < last ? last - width : i;
-        TVector inputNext = default, inputAhead = default, targetNext = default, targetAhead = default;
-        TVector varianceNext = default, varianceAhead = default, outputGradientNext = default, outputGradientAhead = default;
+        TVector inputHere = default, inputNext = default, targetHere = default, targetNext = default;
+        TVector varianceHere = default, varianceNext = default, outputGradientHere = default, outputGradientNext = default;
         if (i < last)
         {
-            nuint second = Math.Min(i + width, lastVector);
-            inputNext = TVector.Load(in input, i);
-            inputAhead = TVector.Load(in input, second);
-            targetNext = TVector.Load(in target, i);
-            targetAhead = TVector.Load(in target, second);
+            nuint next = Math.Min(i + width, lastVector);
+            inputHere = TVector.Load(in input, i);
+            inputNext = TVector.Load(in input, next);
+            targetHere = TVector.Load(in target, i);
+            targetNext = TVector.Load(in target, next);
             if (loadsVariance)
             {
-                varianceNext = TVector.Load(in variance, i);
-                varianceAhead = TVector.Load(in variance, second);
+                varianceHere = TVector.Load(in variance, i);
+                varianceNext = TVector.Load(in variance, next);
             }
 
             if (loadsOutputGradient)
             {
-                outputGradientNext = TVector.Load(in outputGradient, i);
-                outputGradientAhead = TVector.Load(in outputGradient, second);
+                outputGradientHere = TVector.Load(in outputGradient, i);
+                outputGradientNext = TVector.Load(in outputGradient, next);
             }
         }
 
@@ -564,23 +575,23 @@ internal static class LossKernel
                     }
 
                     nuint ahead = Math.Min(i + (LoadDistance * width), lastVector);
-                    var d = inputNext - targetNext;
-                    inputNext = inputAhead;
-                    inputAhead = TVector.Load(in input, ahead);
-                    targetNext = targetAhead;
-                    targetAhead = TVector.Load(in target, ahead);
-                    TVector varianceHere = varianceNext;
+                    var d = inputHere - targetHere;
+                    inputHere = inputNext;
+                    inputNext = TVector.Load(in input, ahead);
+                    targetHere = targetNext;
+                    targetNext = TVector.Load(in target, ahead);
+                    var elementVariance = varianceHere;
                     if (loadsVariance)
                     {
-                        varianceNext = varianceAhead;
-                        varianceAhead = TVector.Load(in variance, ahead);
+                        varianceHere = varianceNext;
+                        varianceNext = TVector.Load(in variance, ahead);
                     }
 
-                    TVector outputGradientHere = outputGradientNext;
+                    var elementOutputGradient = outputGradientHere;
                     if (loadsOutputGradient)
                     {
-                        outputGradientNext = outputGradientAhead;
-                        outputGradientAhead = TVector.Load(in outputGradient, ahead);
+                        outputGradientHere = outputGradientNext;
+                        outputGradientNext = TVector.Load(in outputGradient, ahead);
                     }
 
                     nuint at = i; // where the element's prepared values and accumulated gradient are
@@ -608,7 +619,7 @@ internal static class LossKernel
                     }
                     else
                     {
-                        var p = loadsVariance ? varianceHere : TVector.Load(in variance, i);
+                        var p = loadsVariance ? elementVariance : TVector.Load(in variance, i);
                         if (TPar.RejectsNegative)
                         {
                             negative = TVector.TrackNegative(negative, p);
@@ -667,7 +678,7 @@ internal static class LossKernel
                         TVector halfScale;
                         if (perElementScale)
                         {
-                            scale = loadsOutputGradient ? outputGradientHere : TVector.Load(in outputGradient, i);
+                            scale = loadsOutputGradient ? elementOutputGradient : TVector.Load(in outputGradient, i);
                             if (hasBeta)
                             {
                                 scale *= weight;

@@ -1,0 +1,253 @@
+using System;
+using System.Collections.Generic;
+using System.Numerics;
+using System.Runtime.InteropServices;
+using FluentAssertions;
+using Xunit;
+
+namespace GaussianNll.Tests;
+
+/// <summary>
+/// Every argument ends where a page the process may not touch begins, so a read or write past the end of any of them
+/// (the kernel reads its inputs two vectors ahead of the element it computes, clamped to the last vector) stops the
+/// test run with a fault instead of reading a neighbour's bytes unnoticed. The results must also equal, to the bit,
+/// those from ordinary arrays: the kernel's sums do not depend on where the arrays start.
+/// </summary>
+public class PageEndTests
+{
+    private static readonly int[] ElementwiseLengths = [1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 48, 49, 63, 64, 65, 100, 255, 256, 257, 1031, 4095, 4096, 4097];
+
+    [Fact]
+    public void AllMethods_ArgumentsEndingAtAForbiddenPage_ReadNothingPastTheirEnds_Float() => Run<float>();
+
+    [Fact]
+    public void AllMethods_ArgumentsEndingAtAForbiddenPage_ReadNothingPastTheirEnds_Double() => Run<double>();
+
+    private static void Run<T>()
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return; // mmap and mprotect below; CI runs on Linux.
+        }
+
+        var random = new Random(4096);
+        var cases = new List<(GaussianNllOptions Options, int Length, int VarianceLength)>();
+        foreach (int length in ElementwiseLengths)
+        {
+            cases.Add((new GaussianNllOptions(), length, length));
+            cases.Add((new GaussianNllOptions { VarianceLayout = VarianceLayout.Scalar }, length, 1));
+        }
+
+        foreach (int columns in new[] { 3, 16, 17, 100 })
+        {
+            foreach (int rows in new[] { 1, 2, 5, 41 })
+            {
+                cases.Add((new GaussianNllOptions { VarianceLayout = VarianceLayout.PerRow }, rows * columns, rows));
+                cases.Add((new GaussianNllOptions { VarianceLayout = VarianceLayout.PerColumn }, rows * columns, columns));
+            }
+        }
+
+        foreach (var (options, length, varianceLength) in cases)
+        {
+            string what = $"{typeof(T).Name} {options.VarianceLayout}, {length} elements";
+            var input = Values<T>(random, length, -2, 2);
+            var target = Values<T>(random, length, -2, 2);
+            var variance = Values<T>(random, varianceLength, 0.05, 3);
+            var outputGradient = Values<T>(random, length, -1, 1);
+
+            using var pages = new PageEnds<T>([length, length, varianceLength, length, length, varianceLength, length]);
+            input.CopyTo(pages[0]);
+            target.CopyTo(pages[1]);
+            variance.CopyTo(pages[2]);
+            outputGradient.CopyTo(pages[3]);
+            ReadOnlySpan<T> x = pages[0], y = pages[1], v = pages[2], g = pages[3];
+            Span<T> inputGradient = pages[4], varianceGradient = pages[5], destination = pages[6];
+
+            var expectedInputGradient = new T[length];
+            var expectedVarianceGradient = new T[varianceLength];
+            var expectedDestination = new T[length];
+
+            Same(Forward(x, y, v, options), Forward<T>(input, target, variance, options), what + ", Forward");
+
+            Same(ForwardBackward(x, y, v, inputGradient, varianceGradient, options), ForwardBackward<T>(input, target, variance, expectedInputGradient, expectedVarianceGradient, options), what + ", ForwardBackward");
+            SameSpans(inputGradient, expectedInputGradient, what + ", ForwardBackward input gradient");
+            SameSpans(varianceGradient, expectedVarianceGradient, what + ", ForwardBackward variance gradient");
+
+            ForwardElementwise(x, y, v, destination, options);
+            ForwardElementwise<T>(input, target, variance, expectedDestination, options);
+            SameSpans(destination, expectedDestination, what + ", ForwardElementwise");
+
+            Backward(x, y, v, inputGradient, varianceGradient, options);
+            Backward<T>(input, target, variance, expectedInputGradient, expectedVarianceGradient, options);
+            SameSpans(inputGradient, expectedInputGradient, what + ", Backward input gradient");
+            SameSpans(varianceGradient, expectedVarianceGradient, what + ", Backward variance gradient");
+
+            BackwardElementwise(x, y, v, g, inputGradient, varianceGradient, options);
+            BackwardElementwise<T>(input, target, variance, outputGradient, expectedInputGradient, expectedVarianceGradient, options);
+            SameSpans(inputGradient, expectedInputGradient, what + ", BackwardElementwise input gradient");
+            SameSpans(varianceGradient, expectedVarianceGradient, what + ", BackwardElementwise variance gradient");
+        }
+    }
+
+    [Fact]
+    public void PageEnds_ASpan_EndsWhereTheForbiddenPageBegins()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        using var pages = new PageEnds<float>([1, 5000]);
+        for (int k = 0; k < 2; k++)
+        {
+            nint end = pages.End(k);
+            (end % Environment.SystemPageSize).Should().Be(0, "the span's end is a page boundary");
+            unsafe
+            {
+                fixed (float* start = pages[k])
+                {
+                    ((nint)(start + pages[k].Length)).Should().Be(end, "the last element is the last before the page");
+                }
+            }
+        }
+    }
+
+    private static T[] Values<T>(Random random, int count, double low, double high)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        var values = new T[count];
+        for (int i = 0; i < count; i++)
+        {
+            values[i] = T.CreateTruncating(low + ((high - low) * random.NextDouble()));
+        }
+
+        return values;
+    }
+
+    private static void Same<T>(T actual, T expected, string what)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        Numbers.SameBits(actual, expected).Should().BeTrue($"{what}: {actual} at the page's end, {expected} in an array");
+
+    private static void SameSpans<T>(ReadOnlySpan<T> actual, ReadOnlySpan<T> expected, string what)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        actual.Length.Should().Be(expected.Length, what);
+        for (int i = 0; i < actual.Length; i++)
+        {
+            Numbers.SameBits(actual[i], expected[i]).Should().BeTrue($"{what}[{i}]: {actual[i]} at the page's end, {expected[i]} in an array");
+        }
+    }
+
+    // The entry points for either element type (the library's are overloads per type).
+    private static T Forward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, ReadOnlySpan<T> v, GaussianNllOptions o)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        typeof(T) == typeof(float)
+            ? T.CreateTruncating(GaussianNllLoss.Forward(Cast<T, float>(x), Cast<T, float>(y), Cast<T, float>(v), o))
+            : T.CreateTruncating(GaussianNllLoss.Forward(Cast<T, double>(x), Cast<T, double>(y), Cast<T, double>(v), o));
+
+    private static T ForwardBackward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, ReadOnlySpan<T> v, Span<T> gx, Span<T> gv, GaussianNllOptions o)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        typeof(T) == typeof(float)
+            ? T.CreateTruncating(GaussianNllLoss.ForwardBackward(Cast<T, float>(x), Cast<T, float>(y), Cast<T, float>(v), Cast<T, float>(gx), Cast<T, float>(gv), o))
+            : T.CreateTruncating(GaussianNllLoss.ForwardBackward(Cast<T, double>(x), Cast<T, double>(y), Cast<T, double>(v), Cast<T, double>(gx), Cast<T, double>(gv), o));
+
+    private static void ForwardElementwise<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, ReadOnlySpan<T> v, Span<T> destination, GaussianNllOptions o)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float))
+        {
+            GaussianNllLoss.ForwardElementwise(Cast<T, float>(x), Cast<T, float>(y), Cast<T, float>(v), Cast<T, float>(destination), o);
+        }
+        else
+        {
+            GaussianNllLoss.ForwardElementwise(Cast<T, double>(x), Cast<T, double>(y), Cast<T, double>(v), Cast<T, double>(destination), o);
+        }
+    }
+
+    private static void Backward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, ReadOnlySpan<T> v, Span<T> gx, Span<T> gv, GaussianNllOptions o)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float))
+        {
+            GaussianNllLoss.Backward(Cast<T, float>(x), Cast<T, float>(y), Cast<T, float>(v), Cast<T, float>(gx), Cast<T, float>(gv), o);
+        }
+        else
+        {
+            GaussianNllLoss.Backward(Cast<T, double>(x), Cast<T, double>(y), Cast<T, double>(v), Cast<T, double>(gx), Cast<T, double>(gv), o);
+        }
+    }
+
+    private static void BackwardElementwise<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, ReadOnlySpan<T> v, ReadOnlySpan<T> g, Span<T> gx, Span<T> gv, GaussianNllOptions o)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float))
+        {
+            GaussianNllLoss.BackwardElementwise(Cast<T, float>(x), Cast<T, float>(y), Cast<T, float>(v), Cast<T, float>(g), Cast<T, float>(gx), Cast<T, float>(gv), o);
+        }
+        else
+        {
+            GaussianNllLoss.BackwardElementwise(Cast<T, double>(x), Cast<T, double>(y), Cast<T, double>(v), Cast<T, double>(g), Cast<T, double>(gx), Cast<T, double>(gv), o);
+        }
+    }
+
+    private static ReadOnlySpan<TTo> Cast<TFrom, TTo>(ReadOnlySpan<TFrom> span)
+        where TFrom : unmanaged
+        where TTo : unmanaged => MemoryMarshal.Cast<TFrom, TTo>(span);
+
+    private static Span<TTo> Cast<TFrom, TTo>(Span<TFrom> span)
+        where TFrom : unmanaged
+        where TTo : unmanaged => MemoryMarshal.Cast<TFrom, TTo>(span);
+
+    /// <summary>
+    /// One anonymous mapping per span, each span's last element just before a page mapped with no access, so that
+    /// touching anything past it faults.
+    /// </summary>
+    private sealed unsafe class PageEnds<T> : IDisposable
+        where T : unmanaged
+    {
+        private const int ProtNone = 0;
+        private const int ProtReadWrite = 3;
+        private const int MapPrivateAnonymous = 0x22;
+
+        private readonly (nint Base, nuint Size, int Length)[] _maps;
+
+        public PageEnds(int[] lengths)
+        {
+            int page = Environment.SystemPageSize;
+            _maps = new (nint, nuint, int)[lengths.Length];
+            for (int k = 0; k < lengths.Length; k++)
+            {
+                nuint usable = (nuint)(((((long)lengths[k] * sizeof(T)) + page - 1) / page) + 1) * (nuint)page;
+                nint map = Posix.Mmap(0, usable + (nuint)page, ProtReadWrite, MapPrivateAnonymous, -1, 0);
+                map.Should().NotBe(-1, "mmap of {0} bytes", usable + (nuint)page);
+                Posix.Mprotect(map + (nint)usable, (nuint)page, ProtNone).Should().Be(0, "mprotect of the guard page");
+                _maps[k] = (map, usable + (nuint)page, lengths[k]);
+            }
+        }
+
+        public Span<T> this[int k] => new((void*)(End(k) - (_maps[k].Length * sizeof(T))), _maps[k].Length);
+
+        public nint End(int k) => _maps[k].Base + (nint)(_maps[k].Size - (nuint)Environment.SystemPageSize);
+
+        public void Dispose()
+        {
+            foreach (var (map, size, _) in _maps)
+            {
+                Posix.Munmap(map, size);
+            }
+        }
+    }
+
+    private static class Posix
+    {
+        [DllImport("libc", EntryPoint = "mmap", SetLastError = true)]
+        public static extern nint Mmap(nint address, nuint length, int protection, int flags, int descriptor, nint offset);
+
+        [DllImport("libc", EntryPoint = "mprotect", SetLastError = true)]
+        public static extern int Mprotect(nint address, nuint length, int protection);
+
+        [DllImport("libc", EntryPoint = "munmap", SetLastError = true)]
+        public static extern int Munmap(nint address, nuint length);
+    }
+}
