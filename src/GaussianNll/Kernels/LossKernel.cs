@@ -237,6 +237,9 @@ internal static class LossKernel
         return end;
     }
 
+    // Never inlined: inlined into Prepare, the widest width's loop ran out of the JIT's inlining budget there (its vector
+    // operations left as calls), where the listing check of .ci/run, which reads PrepareRange itself, does not look.
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void PrepareRange<T, TVector, TPar>(ReadOnlySpan<T> values, scoped in PreparedSpans<T> destination, in KernelSettings<T> settings, bool variance, int start, int end, ref bool negative)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TVector : struct, ISimdVector<TVector, T>
@@ -247,6 +250,7 @@ internal static class LossKernel
         ref T logVariance = ref MemoryMarshal.GetReference(destination.LogVariance);
         ref T inverseVariance = ref MemoryMarshal.GetReference(destination.InverseVariance);
         ref T chain = ref MemoryMarshal.GetReference(destination.Chain);
+        var log = LogCoefficients<T, TVector>.Hoisted();
         var tracker = k.Zero;
         for (nuint i = (nuint)start; i < (nuint)end; i += (nuint)TVector.Count)
         {
@@ -256,7 +260,7 @@ internal static class LossKernel
                 tracker = TVector.TrackNegative(tracker, p);
             }
 
-            var prepared = TPar.Prepare<T, TVector>(p, k);
+            var prepared = TPar.Prepare<T, TVector>(p, k, log);
             TVector.Store(prepared.LogVariance, ref logVariance, i);
             TVector.Store(variance ? prepared.Variance : prepared.InverseVariance, ref inverseVariance, i);
             if (TPar.HasChain)
@@ -365,7 +369,7 @@ internal static class LossKernel
         where TPar : struct, IParametrization
     {
         var k = new KernelConstants<T, TVector>(settings, TPar.LowerClamp(settings));
-        var prepared = TPar.Prepare<T, TVector>(p, k);
+        var prepared = TPar.Prepare<T, TVector>(p, k, LogCoefficients<T, TVector>.Literals);
         weight = hasBeta ? FastMath.Exp<T, TVector>(TVector.Create(settings.Beta) * prepared.LogVariance) : k.One;
         return prepared;
     }
@@ -492,6 +496,9 @@ internal static class LossKernel
         // SIMD) keeps summing ln v + d²/v in one lane of the element type, so that a loss of fewer elements than a vector
         // holds is a sum in T, of which the mean is the quotient rounded once (see AccuracyTests).
         bool multiplySignificands = sumTerms && TPar.TakesLog && !broadcast && !preparedVariance && TVector.Count > 1 && FastMath.MultiplyAddIsFused;
+
+        // Where the loop takes a logarithm per element, its coefficients stay in registers (see LogCoefficients).
+        var log = LogCoefficients<T, TVector>.Hoisted();
 
         // The loop sums d²/v alone where Σ ln v comes from elsewhere: the products above, or a prepared job's
         // LogVarianceSum (which a job re-run with LossPerElement also has: its ln v per element is then zero).
@@ -625,7 +632,7 @@ internal static class LossKernel
                             negative = TVector.TrackNegative(negative, p);
                         }
 
-                        prepared = TPar.Prepare<T, TVector>(p, k, withLog: !multiplySignificands);
+                        prepared = TPar.Prepare<T, TVector>(p, k, log, withLog: !multiplySignificands);
                         weight = hasBeta ? FastMath.Exp<T, TVector>(beta * prepared.LogVariance) : k.One;
                         if (multiplySignificands)
                         {

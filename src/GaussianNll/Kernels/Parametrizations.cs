@@ -51,7 +51,7 @@ internal interface IParametrization
     /// <paramref name="withLog"/>, where <see cref="TakesLog"/>, v instead of ln v. A flag, not a type parameter, so
     /// that the logarithm is imported into the kernel once (the JIT drops the dead branch when the flag is a constant).
     /// </summary>
-    static abstract Prepared<TVector> Prepare<T, TVector>(TVector p, in KernelConstants<T, TVector> constants, bool withLog = true)
+    static abstract Prepared<TVector> Prepare<T, TVector>(TVector p, in KernelConstants<T, TVector> constants, in LogCoefficients<T, TVector> log, bool withLog = true)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TVector : struct, ISimdVector<TVector, T>;
 
@@ -77,13 +77,13 @@ internal readonly struct VarianceInput : IParametrization
         where T : unmanaged, IBinaryFloatingPointIeee754<T> => settings.Epsilon;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Prepared<TVector> Prepare<T, TVector>(TVector p, in KernelConstants<T, TVector> constants, bool withLog = true)
+    public static Prepared<TVector> Prepare<T, TVector>(TVector p, in KernelConstants<T, TVector> constants, in LogCoefficients<T, TVector> log, bool withLog = true)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TVector : struct, ISimdVector<TVector, T>
     {
         var v = TVector.ClampBelow(p, constants.Clamp);
         return withLog
-            ? new Prepared<TVector> { LogVariance = FastMath.Log<T, TVector>(v), Variance = v, InverseVariance = constants.One / v }
+            ? new Prepared<TVector> { LogVariance = FastMath.Log(v, log), Variance = v, InverseVariance = constants.One / v }
             : new Prepared<TVector> { Variance = v, InverseVariance = constants.One / v };
     }
 
@@ -107,13 +107,13 @@ internal readonly struct StandardDeviationInput : IParametrization
         where T : unmanaged, IBinaryFloatingPointIeee754<T> => settings.Epsilon;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Prepared<TVector> Prepare<T, TVector>(TVector p, in KernelConstants<T, TVector> constants, bool withLog = true)
+    public static Prepared<TVector> Prepare<T, TVector>(TVector p, in KernelConstants<T, TVector> constants, in LogCoefficients<T, TVector> log, bool withLog = true)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TVector : struct, ISimdVector<TVector, T>
     {
         var v = TVector.ClampBelow(p * p, constants.Clamp);
         return withLog
-            ? new Prepared<TVector> { LogVariance = FastMath.Log<T, TVector>(v), Variance = v, InverseVariance = constants.One / v, Chain = p + p }
+            ? new Prepared<TVector> { LogVariance = FastMath.Log(v, log), Variance = v, InverseVariance = constants.One / v, Chain = p + p }
             : new Prepared<TVector> { Variance = v, InverseVariance = constants.One / v, Chain = p + p };
     }
 
@@ -140,7 +140,7 @@ internal readonly struct LogVarianceInput : IParametrization
         where T : unmanaged, IBinaryFloatingPointIeee754<T> => settings.LogEpsilon;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Prepared<TVector> Prepare<T, TVector>(TVector p, in KernelConstants<T, TVector> constants, bool withLog = true)
+    public static Prepared<TVector> Prepare<T, TVector>(TVector p, in KernelConstants<T, TVector> constants, in LogCoefficients<T, TVector> log, bool withLog = true)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TVector : struct, ISimdVector<TVector, T>
     {
