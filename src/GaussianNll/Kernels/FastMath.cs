@@ -13,8 +13,9 @@ namespace GaussianNll.Kernels;
 /// <remarks>
 /// <para>
 /// <see cref="Log{T, TVector}(TVector, in LogCoefficients{T, TVector})"/> follows fdlibm/musl: <c>x = 2^k·m</c> with <c>m</c> in [0.75, 1.5) (float) or
-/// [√½, √2) (double), <c>f = m − 1</c>, <c>s = f/(2 + f)</c>, <c>ln(1 + f) = f − ½f² + s(½f² + R(s²))</c> with musl's
-/// minimax <c>R</c> (4 terms for float, 7 for double), rewritten as <c>f − s(f − R)</c> (with <c>f − R</c> one
+/// [√½, √2) (double), <c>f = m − 1</c>, <c>s = f/(2 + f)</c>, <c>ln(1 + f) = f − ½f² + s(½f² + R(s²))</c> with a
+/// minimax <c>R(z) = z·P(z)</c> (for float, <c>P</c> of 3 terms fitted by tools/fit-log-polynomial.py, see
+/// <see cref="LogCoefficients{T, TVector}"/>; for double, fdlibm's of 7), rewritten as <c>f − s(f − R)</c> (with <c>f − R</c> one
 /// multiply-add) where multiply-adds are fused, and <c>k·ln 2</c> split into a high and a low part (except for fused
 /// float, which adds <c>k·ln 2</c> in one multiply-add).
 /// <see cref="Exp{T, TVector}"/> reduces <c>x = n·ln 2 + r</c>, |r| ≤ ½ln 2, and evaluates Cephes' minimax polynomial
@@ -22,11 +23,11 @@ namespace GaussianNll.Kernels;
 /// </para>
 /// <para>
 /// Accuracy, tested by <c>FastMathTests</c> over every binary exponent of the normal range at every vector width
-/// (the bound each test asserts, then the largest error it measures): float log within 1 ulp (0.969) of the exact
+/// (the bound each test asserts, then the largest error it measures): float log within 1 ulp (0.972) of the exact
 /// result, double log within 1 ulp (1.0) of <see cref="System.Math.Log(double)"/>; float exp within 1.02 ulp (1.01)
 /// of the exact result, double exp within 1 ulp (1.0) of <see cref="System.Math.Exp"/>. (1/v is an IEEE division.)
-/// A check of every normal float found at most 0.969 ulp for log (at 0.37363473, fused, the same at every width;
-/// 0.90 unfused, Vector128 without AVX) and 1.01 ulp for exp; the sweep includes those inputs.
+/// A check of every normal float found at most 0.972 ulp for log (at 0.37403086, fused, the same at every width;
+/// 0.928 unfused, Vector128 without AVX) and 1.01 ulp for exp; the sweep includes those inputs.
 /// </para>
 /// </remarks>
 internal static class FastMath
@@ -67,8 +68,8 @@ internal static class FastMath
         {
             // ½f²·(1 − s) = f·s, so fdlibm's f − (½f² − s·(½f² + R)) is f − s·(f − R): fewer instructions (f − z·P is
             // one). Fused, k·ln 2 needs no high and low part: k·ln2f + (f − s·(f − R)) rounds once, and ln2f, ln 2
-            // rounded to float, is 1.9·10⁻⁹ off, at most about 0.07 ulp of the result (a check of every float: 0.969
-            // ulp, against 0.946 with the split, which costs a multiply and an add more).
+            // rounded to float, is 1.9·10⁻⁹ off, at most about 0.07 ulp of the result (a check of every float, with
+            // musl's four-term P: 0.969 ulp, against 0.946 with the split, which costs a multiply and an add more).
             result = TVector.MultiplyAdd(k, coefficients.Ln2, TVector.NegatedMultiplyAdd(s, TVector.NegatedMultiplyAdd(z, p, f), f));
         }
         else if (MultiplyAddIsFused)
@@ -128,15 +129,14 @@ internal static class FastMath
     // both into the kernel's loop would exhaust its inlining budget, and the loop's vector operations would be left
     // as calls.
 
-    /// <summary>P(z) = Lg1 + z·(Lg2 + z·(Lg3 + z·Lg4)), where musl's logf has R(z) = z·P(z).</summary>
+    /// <summary>P(z) = P0 + z·(P1 + z·P2), with R(z) = z·P(z) (see <see cref="LogCoefficients{T, TVector}"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TVector LogPolynomialSingle<T, TVector>(TVector z, in LogCoefficients<T, TVector> c)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TVector : struct, ISimdVector<TVector, T>
     {
-        var r = TVector.MultiplyAdd(z, c.Lg4, c.Lg3);
-        r = TVector.MultiplyAdd(z, r, c.Lg2);
-        return TVector.MultiplyAdd(z, r, c.Lg1);
+        var r = TVector.MultiplyAdd(z, c.P2, c.P1);
+        return TVector.MultiplyAdd(z, r, c.P0);
     }
 
     /// <summary>P(z) = Lg1 + z·(Lg2 + … + z·Lg7), where fdlibm's log has R(z) = z·P(z).</summary>
@@ -195,10 +195,19 @@ internal static class FastMath
 }
 
 /// <summary>
-/// The vectors of the float logarithm: musl's logf coefficients Lg1–Lg4, ln 2 and 1 (the double logarithm takes only
+/// The vectors of the float logarithm: the coefficients of <c>P</c>, ln 2 and 1 (the double logarithm takes only
 /// <see cref="One"/>; its seven coefficients and split ln 2 stay literals).
 /// </summary>
 /// <remarks>
+/// <para>
+/// <c>P(z) = P0 + z·(P1 + z·P2)</c> minimises max |z·(P(z) − P*(z))| for z = s² ≤ 0.04 (|s| &lt; 0.2 where m is in
+/// [0.75, 1.5)), P* the exact <c>(2·atanh(√z)/√z − 2)/z</c>: a Remez fit by tools/fit-log-polynomial.py, which puts
+/// that error at 5.6·10⁻⁹, 2.8·10⁻⁹ of ln m (at most about 0.05–0.09 ulp). musl's logf takes four terms (Lg1–Lg4),
+/// accurate to 10⁻¹¹ there; three save a multiply-add per vector, and a check of every normal float found the logarithm
+/// within 0.972 ulp with them (0.969 with musl's), 0.928 unfused (0.904). Harness, <c>ForwardElementwise</c> at 1,024
+/// and 16,384 floats, medians of five processes: 339 → 321 ns and 4.57 → 4.37 µs.
+/// </para>
+/// <para>
 /// The JIT folds a literal vector into each instruction that uses it, which inside a loop is a load per use (an
 /// embedded or explicit broadcast from the constant area, eight per vector in <c>ForwardElementwise</c>'s loop).
 /// <see cref="Hoisted"/> reads the same values from an array, which the JIT cannot fold: built once before the kernel's
@@ -206,23 +215,22 @@ internal static class FastMath
 /// <see cref="KernelConstants{T, TVector}"/> instead, they pushed the preparation of per-row entries over the JIT's
 /// inlining budget, leaving its vector operations as calls.) Harness, <c>ForwardElementwise</c>
 /// at 1,024 and 16,384 floats: 351 → 333 ns and 4.80 → 4.69 µs (medians of five processes).
+/// </para>
 /// </remarks>
 internal readonly struct LogCoefficients<T, TVector>
     where T : unmanaged, IBinaryFloatingPointIeee754<T>
     where TVector : struct, ISimdVector<TVector, T>
 {
-    private const float Lg1Value = 0.66666662693f;
-    private const float Lg2Value = 0.40000972152f;
-    private const float Lg3Value = 0.28498786688f;
-    private const float Lg4Value = 0.24279078841f;
+    private const float P0Value = 0.6666694735f;
+    private const float P1Value = 0.3995782578f;
+    private const float P2Value = 0.3036056223f;
     private const float Ln2Value = 0.693147180559945309f;
 
-    private static readonly float[] Values = [Lg1Value, Lg2Value, Lg3Value, Lg4Value, Ln2Value, 1f];
+    private static readonly float[] Values = [P0Value, P1Value, P2Value, Ln2Value, 1f];
 
-    public readonly TVector Lg1;
-    public readonly TVector Lg2;
-    public readonly TVector Lg3;
-    public readonly TVector Lg4;
+    public readonly TVector P0;
+    public readonly TVector P1;
+    public readonly TVector P2;
 
     /// <summary>ln 2 rounded to float.</summary>
     public readonly TVector Ln2;
@@ -230,12 +238,11 @@ internal readonly struct LogCoefficients<T, TVector>
     public readonly TVector One;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private LogCoefficients(float lg1, float lg2, float lg3, float lg4, float ln2, float one)
+    private LogCoefficients(float p0, float p1, float p2, float ln2, float one)
     {
-        Lg1 = TVector.Create(T.CreateTruncating(lg1));
-        Lg2 = TVector.Create(T.CreateTruncating(lg2));
-        Lg3 = TVector.Create(T.CreateTruncating(lg3));
-        Lg4 = TVector.Create(T.CreateTruncating(lg4));
+        P0 = TVector.Create(T.CreateTruncating(p0));
+        P1 = TVector.Create(T.CreateTruncating(p1));
+        P2 = TVector.Create(T.CreateTruncating(p2));
         Ln2 = TVector.Create(T.CreateTruncating(ln2));
         One = TVector.Create(T.CreateTruncating(one));
     }
@@ -244,7 +251,7 @@ internal readonly struct LogCoefficients<T, TVector>
     public static LogCoefficients<T, TVector> Literals
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => new(Lg1Value, Lg2Value, Lg3Value, Lg4Value, Ln2Value, 1f);
+        get => new(P0Value, P1Value, P2Value, Ln2Value, 1f);
     }
 
     /// <summary>The same values, read so that the JIT keeps them in registers across a loop.</summary>
@@ -252,6 +259,6 @@ internal readonly struct LogCoefficients<T, TVector>
     public static LogCoefficients<T, TVector> Hoisted()
     {
         var values = Values;
-        return new(values[0], values[1], values[2], values[3], values[4], values[5]);
+        return new(values[0], values[1], values[2], values[3], values[4]);
     }
 }
