@@ -39,14 +39,54 @@ public class FastMathTests(ITestOutputHelper output)
             return;
         }
 
-        // Plus the worst inputs a check of every normal float found, fused (every width: 0.972 ulp at 0.37403086, 0.969
-        // at 0.37428978) and unfused (Vector128 without AVX: 0.928 ulp at 1.4743572, 0.916 at 0.7475881), and those of
-        // earlier forms of the logarithm (0.37363473, 0.7434501, 0.74647444): all near an end of the significand range
-        // [0.75, 1.5).
-        float[] inputs = [.. PositiveSweep<float>(-126, 127), 0.37403086f, 0.37428978f, 1.4743572f, 0.7475881f, 0.37363473f, 0.7434501f, 0.74647444f];
+        // Plus the worst inputs tools/LogUlpCheck finds over every normal float, fused (every width: 0.972 ulp at
+        // 0.37403086; the second worst, 0.969, at 0.37428978) and unfused (Vector128 without AVX: 0.928 ulp at 1.4743572,
+        // 0.916 at 0.7475881), and the worst of earlier forms of the logarithm (0.37363473, 0.3748435, 0.7434501,
+        // 0.74647444): all near an end of the significand range [0.75, 1.5).
+        float[] inputs =
+        [
+            .. PositiveSweep<float>(-126, 127),
+            0.37403086f, 0.37428978f, 1.4743572f, 0.7475881f, 0.37363473f, 0.3748435f, 0.7434501f, 0.74647444f,
+        ];
         double worst = MaxUlps(width, inputs, default(LogFunction), x => Math.Log(x));
         output.WriteLine($"{width}: float log max error {worst:F3} ulp over {inputs.Length} inputs");
         worst.Should().BeLessThanOrEqualTo(FloatLogUlps);
+    }
+
+    /// <summary>
+    /// The kernel's loops take the logarithm with <see cref="LogCoefficients{T, TVector}.Hoisted"/>, read from an array;
+    /// everything else with <see cref="LogCoefficients{T, TVector}.Literals"/>. Both must give the same bits.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void Log_HoistedCoefficients_SameBitsAsLiterals(string width)
+    {
+        if (!Runs(width))
+        {
+            return;
+        }
+
+        float[] floats = PositiveSweep<float>(-126, 127);
+        var floatLiterals = Apply(width, floats, default(LogFunction));
+        var floatHoisted = Apply(width, floats, default(HoistedLogFunction));
+        double[] doubles = PositiveSweep<double>(-1022, 1023);
+        var doubleLiterals = Apply(width, doubles, default(LogFunction));
+        var doubleHoisted = Apply(width, doubles, default(HoistedLogFunction));
+
+        int floatDifferences = 0;
+        for (int i = 0; i < floats.Length; i++)
+        {
+            floatDifferences += BitConverter.SingleToInt32Bits(floatHoisted[i]) == BitConverter.SingleToInt32Bits(floatLiterals[i]) ? 0 : 1;
+        }
+
+        int doubleDifferences = 0;
+        for (int i = 0; i < doubles.Length; i++)
+        {
+            doubleDifferences += BitConverter.DoubleToInt64Bits(doubleHoisted[i]) == BitConverter.DoubleToInt64Bits(doubleLiterals[i]) ? 0 : 1;
+        }
+
+        floatDifferences.Should().Be(0, "the float logarithm must not depend on where its coefficients come from");
+        doubleDifferences.Should().Be(0, "the double logarithm must not depend on where its coefficients come from");
     }
 
     [Theory]
@@ -264,6 +304,13 @@ public class FastMathTests(ITestOutputHelper output)
         public TVector Invoke<T, TVector>(TVector x)
             where T : unmanaged, IBinaryFloatingPointIeee754<T>
             where TVector : struct, ISimdVector<TVector, T> => FastMath.Log<T, TVector>(x);
+    }
+
+    private readonly struct HoistedLogFunction : IVectorFunction
+    {
+        public TVector Invoke<T, TVector>(TVector x)
+            where T : unmanaged, IBinaryFloatingPointIeee754<T>
+            where TVector : struct, ISimdVector<TVector, T> => FastMath.Log(x, LogCoefficients<T, TVector>.Hoisted());
     }
 
     private readonly struct ExpFunction : IVectorFunction

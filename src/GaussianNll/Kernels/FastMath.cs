@@ -49,7 +49,6 @@ internal static class FastMath
         where TVector : struct, ISimdVector<TVector, T>
     {
         var one = coefficients.One;
-        var half = TVector.Create(T.CreateTruncating(0.5));
 
         TVector.Decompose(x, out var k, out var m);
         var f = m - one;
@@ -59,8 +58,6 @@ internal static class FastMath
 
         // R(z) = z·P(z).
         var p = isFloat ? LogPolynomialSingle<T, TVector>(z, coefficients) : LogPolynomialDouble<T, TVector>(z);
-        var ln2High = TVector.Create(T.CreateTruncating(isFloat ? 6.9313812256e-01 : 6.93147180369123816490e-01));
-        var ln2Low = TVector.Create(T.CreateTruncating(isFloat ? 9.0580006145e-06 : 1.90821492927058770002e-10));
 
         TVector result;
 
@@ -72,17 +69,22 @@ internal static class FastMath
             // musl's four-term P: 0.969 ulp, against 0.946 with the split, which costs a multiply and an add more).
             result = TVector.MultiplyAdd(k, coefficients.Ln2, TVector.NegatedMultiplyAdd(s, TVector.NegatedMultiplyAdd(z, p, f), f));
         }
-        else if (MultiplyAddIsFused)
-        {
-            // Double keeps fdlibm's split of ln 2: rounded to double it is 0.2 ulp of the result off, which its bound
-            // (1 ulp of Math.Log, measured 1.0) has no room for.
-            result = TVector.MultiplyAdd(k, ln2High, TVector.NegatedMultiplyAdd(s, TVector.NegatedMultiplyAdd(z, p, f), k * ln2Low) + f);
-        }
         else
         {
-            // Unfused, s·(f − R) would be rounded on its own, which takes that form past an ulp: fdlibm's form.
-            var halfSquare = half * f * f;
-            result = TVector.MultiplyAdd(k, ln2High, (TVector.MultiplyAdd(s, halfSquare + (z * p), k * ln2Low) - halfSquare) + f);
+            var ln2High = TVector.Create(T.CreateTruncating(isFloat ? 6.9313812256e-01 : 6.93147180369123816490e-01));
+            var ln2Low = TVector.Create(T.CreateTruncating(isFloat ? 9.0580006145e-06 : 1.90821492927058770002e-10));
+            if (MultiplyAddIsFused)
+            {
+                // Double keeps fdlibm's split of ln 2: rounded to double it is up to about 0.4 ulp of the result off
+                // (k = ±1), which its bound (1 ulp of Math.Log, measured 1.0) has no room for.
+                result = TVector.MultiplyAdd(k, ln2High, TVector.NegatedMultiplyAdd(s, TVector.NegatedMultiplyAdd(z, p, f), k * ln2Low) + f);
+            }
+            else
+            {
+                // Unfused, s·(f − R) would be rounded on its own, which takes that form past an ulp: fdlibm's form.
+                var halfSquare = TVector.Create(T.CreateTruncating(0.5)) * f * f;
+                result = TVector.MultiplyAdd(k, ln2High, (TVector.MultiplyAdd(s, halfSquare + (z * p), k * ln2Low) - halfSquare) + f);
+            }
         }
 
         // At +∞ and NaN the reduction is meaningless: the answer is x itself. Vector512's float reduction (vgetmant,
@@ -99,7 +101,8 @@ internal static class FastMath
 
     /// <summary>
     /// The upper end of the significand range of <see cref="ISimdVector{TSelf, T}.Decompose"/>: 1.5 for float (the
-    /// range [0.75, 1.5) is one AVX-512 instruction, and musl's polynomial stays within its ulp there), √2 for double
+    /// range [0.75, 1.5) is one AVX-512 instruction, and the float polynomial of <see cref="LogCoefficients{T, TVector}"/>
+    /// was fitted on it), √2 for double
     /// ([√½, √2), the range fdlibm's polynomial was fitted on).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -202,16 +205,18 @@ internal static class FastMath
 /// <para>
 /// <c>P(z) = P0 + z·(P1 + z·P2)</c> minimises max |z·(P(z) − P*(z))| for z = s² ≤ 0.04 (|s| &lt; 0.2 where m is in
 /// [0.75, 1.5)), P* the exact <c>(2·atanh(√z)/√z − 2)/z</c>: a Remez fit by tools/fit-log-polynomial.py, which puts
-/// that error at 5.6·10⁻⁹, 2.8·10⁻⁹ of ln m (at most about 0.05–0.09 ulp). musl's logf takes four terms (Lg1–Lg4),
-/// accurate to 10⁻¹¹ there; three save a multiply-add per vector, and a check of every normal float found the logarithm
-/// within 0.972 ulp with them (0.969 with musl's), 0.928 unfused (0.904). Harness, <c>ForwardElementwise</c> at 1,024
+/// that error at 5.6·10⁻⁹ (6.1·10⁻⁹ with the coefficients rounded to float), 3·10⁻⁹ of ln m (about 0.05 ulp at most). musl's logf takes four terms (Lg1–Lg4), accurate
+/// to 10⁻¹¹ there; three save a multiply-add per vector, and tools/LogUlpCheck, which checks every normal float, finds
+/// the logarithm within 0.972 ulp with them (0.969 with musl's), 0.928 unfused (0.904). Harness, <c>ForwardElementwise</c> at 1,024
 /// and 16,384 floats, medians of five processes: 339 → 321 ns and 4.57 → 4.37 µs.
 /// </para>
 /// <para>
 /// The JIT folds a literal vector into each instruction that uses it, which inside a loop is a load per use (an
-/// embedded or explicit broadcast from the constant area, eight per vector in <c>ForwardElementwise</c>'s loop).
-/// <see cref="Hoisted"/> reads the same values from an array, which the JIT cannot fold: built once before the kernel's
-/// loop and passed to <see cref="IParametrization.Prepare"/>, they stay in registers across it. (Held in
+/// embedded or explicit broadcast from the constant area: eight per vector in <c>ForwardElementwise</c>'s loop before
+/// this struct, with musl's four terms and the split ln 2). <see cref="Hoisted"/> reads the same values from an array,
+/// whose elements the JIT cannot take for constants (an array's elements can change): built once before the kernel's
+/// loop and passed to <see cref="IParametrization.Prepare"/>, they stay in registers across it (nothing checks that
+/// they do: .ci/run's listing check looks for calls only). (Held in
 /// <see cref="KernelConstants{T, TVector}"/> instead, they pushed the preparation of per-row entries over the JIT's
 /// inlining budget, leaving its vector operations as calls.) Harness, <c>ForwardElementwise</c>
 /// at 1,024 and 16,384 floats: 351 → 333 ns and 4.80 → 4.69 µs (medians of five processes).

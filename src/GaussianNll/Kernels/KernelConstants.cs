@@ -28,9 +28,11 @@ internal readonly struct KernelSettings<T>
 
 /// <summary>The settings of one call broadcast to a vector, built once per run of the kernel.</summary>
 /// <remarks>
-/// Four vector fields at most, so that the JIT can keep each in a register (it does not promote larger structs, and
-/// a struct left in memory costs stores on every call and loads in the loop). Fixed numbers are properties the JIT
-/// folds into constants; β is a local of the loop that needs it.
+/// The JIT keeps each vector field in a register across the loop (a struct left in memory would cost stores on every
+/// call and loads in the loop). It would keep more than these four (the logarithm's five <see
+/// cref="LogCoefficients{T, TVector}"/> are), but every field built here counts against the inlining budget of each
+/// method that builds the struct: with the logarithm's coefficients added, the preparation of per-row entries ran out
+/// of it. Fixed numbers are properties the JIT folds into constants; β is a local of the loop that needs it.
 /// </remarks>
 internal readonly struct KernelConstants<T, TVector>
     where T : unmanaged, IBinaryFloatingPointIeee754<T>

@@ -31,7 +31,8 @@ namespace GaussianNll.Kernels;
 /// The loop is limited by the FMA units (one 512-bit multiply or multiply-add per cycle on the Zen 4 this was tuned
 /// on), so it divides where a reciprocal estimate and Newton steps would add multiply-adds, and it keeps everything in
 /// registers: what a call computes is compiled in (<see cref="KernelOutputs"/>) rather than tested per element, and
-/// <see cref="KernelConstants{T, TVector}"/> has at most four vector fields, the most the JIT keeps in registers.
+/// the vectors a loop needs throughout (<see cref="KernelConstants{T, TVector}"/>, the logarithm's
+/// <see cref="LogCoefficients{T, TVector}"/>) are built before it, where the JIT holds them in registers.
 /// </para>
 /// <para>
 /// Most of a loop that takes a logarithm per element is the logarithm. A loss that is only summed needs just
@@ -488,7 +489,7 @@ internal static class LossKernel
 
         // A summed loss needs Σ ln v, not each ln v: with v = m·2^e it is ln(Π m) + ln 2·Σe. So where the kernel would
         // take the logarithm of each variance, it multiplies the significands lane by lane (a few instructions instead
-        // of a logarithm's dozen multiply-adds and its division), adds the exponents, and takes one logarithm of each
+        // of a logarithm's multiply-adds and its division), adds the exponents, and takes one logarithm of each
         // lane's product at the end of the run (at most RunLength elements). Each rounding of the product would move
         // its logarithm by up to an ulp of 1, many ulps of ln v where v is near 1, so the product carries its rounding
         // errors along (MultiplyCompensated), which takes a fused multiply-add. Vectors only: the scalar path (the last
@@ -498,7 +499,7 @@ internal static class LossKernel
         bool multiplySignificands = sumTerms && TPar.TakesLog && !broadcast && !preparedVariance && TVector.Count > 1 && FastMath.MultiplyAddIsFused;
 
         // Where the loop takes a logarithm per element, its coefficients stay in registers (see LogCoefficients).
-        var log = LogCoefficients<T, TVector>.Hoisted();
+        var log = TPar.TakesLog && !multiplySignificands ? LogCoefficients<T, TVector>.Hoisted() : LogCoefficients<T, TVector>.Literals;
 
         // The loop sums d²/v alone where Σ ln v comes from elsewhere: the products above, or a prepared job's
         // LogVarianceSum (which a job re-run with LossPerElement also has: its ln v per element is then zero).

@@ -50,6 +50,9 @@ internal interface IParametrization
     /// Derives <c>ln v</c>, <c>1/v</c> and the chain factor from the caller's number <paramref name="p"/>; without
     /// <paramref name="withLog"/>, where <see cref="TakesLog"/>, v instead of ln v. A flag, not a type parameter, so
     /// that the logarithm is imported into the kernel once (the JIT drops the dead branch when the flag is a constant).
+    /// <paramref name="log"/> holds the logarithm's coefficients: <see cref="LogCoefficients{T, TVector}.Hoisted"/>, built
+    /// once before the caller's loop, or <see cref="LogCoefficients{T, TVector}.Literals"/> outside one (unused by the
+    /// log-variance, which takes no logarithm).
     /// </summary>
     static abstract Prepared<TVector> Prepare<T, TVector>(TVector p, in KernelConstants<T, TVector> constants, in LogCoefficients<T, TVector> log, bool withLog = true)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>

@@ -56,7 +56,7 @@ internal readonly struct Vec512<T>(Vector512<T> value) : ISimdVector<Vec512<T>, 
     {
         if (typeof(T) == typeof(float))
         {
-            // [0.75, 1.5), the range musl's float polynomial stays within its ulp on: Split's.
+            // [0.75, 1.5), the range the float polynomial was fitted on (see LogCoefficients): Split's.
             Split(x, out exponent, out significand);
         }
         else
