@@ -32,30 +32,30 @@ public class PageEndTests
         }
 
         var random = new Random(4096);
-        var cases = new List<(GaussianNllOptions Options, int Length, int VarianceLength)>();
+        var shapes = new List<Shape>();
         foreach (int length in ElementwiseLengths)
         {
-            cases.Add((new GaussianNllOptions(), length, length));
-            cases.Add((new GaussianNllOptions { VarianceLayout = VarianceLayout.Scalar }, length, 1));
+            shapes.Add(Shape.Flat(VarianceLayout.Elementwise, length));
+            shapes.Add(Shape.Flat(VarianceLayout.Scalar, length));
         }
 
         foreach (int columns in new[] { 3, 16, 17, 100 })
         {
             foreach (int rows in new[] { 1, 2, 5, 41 })
             {
-                cases.Add((new GaussianNllOptions { VarianceLayout = VarianceLayout.PerRow }, rows * columns, rows));
-                cases.Add((new GaussianNllOptions { VarianceLayout = VarianceLayout.PerColumn }, rows * columns, columns));
+                shapes.Add(new Shape(VarianceLayout.PerRow, rows, columns));
+                shapes.Add(new Shape(VarianceLayout.PerColumn, rows, columns));
             }
         }
 
         var mismatches = new Mismatches();
-        foreach (var (options, length, varianceLength) in cases)
+        foreach (var shape in shapes)
         {
-            string what = $"{typeof(T).Name} {options.VarianceLayout}, {length} elements";
-            var input = Values<T>(random, length, -2, 2);
-            var target = Values<T>(random, length, -2, 2);
-            var variance = Values<T>(random, varianceLength, 0.05, 3);
-            var outputGradient = Values<T>(random, length, -1, 1);
+            string what = $"{typeof(T).Name} {shape}";
+            var options = new GaussianNllOptions { VarianceLayout = shape.Layout };
+            var problem = Problem<T>.Create(random, shape, options);
+            ReadOnlySpan<T> input = problem.Input, target = problem.Target, variance = problem.Variance, outputGradient = problem.OutputGradient;
+            int length = shape.Length, varianceLength = shape.VarianceLength;
 
             using var pages = new PageEnds<T>([length, length, varianceLength, length, length, varianceLength, length]);
             input.CopyTo(pages[0]);
@@ -117,18 +117,6 @@ public class PageEndTests
                 }
             }
         }
-    }
-
-    private static T[] Values<T>(Random random, int count, double low, double high)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
-    {
-        var values = new double[count];
-        for (int i = 0; i < count; i++)
-        {
-            values[i] = Problem<T>.Uniform(random, low, high);
-        }
-
-        return Numbers.Convert<T>(values);
     }
 
     /// <summary>

@@ -30,6 +30,7 @@ static bool Accelerated(string width) => width switch
 
 static (double Worst, float At) Check(string width)
 {
+    var kernel = Kernel(width);
     const uint first = 0x0080_0000; // the smallest normal float
     const uint end = 0x7F80_0000; // +∞
     const uint block = 1 << 20;
@@ -48,7 +49,7 @@ static (double Worst, float At) Check(string width)
                 inputs[j] = BitConverter.UInt32BitsToSingle(Math.Min(bits + (uint)j, stop - 1));
             }
 
-            Apply(width, inputs, results);
+            kernel(inputs, results);
             for (int j = 0; j < 16; j++)
             {
                 double exact = Math.Log(inputs[j]);
@@ -65,26 +66,15 @@ static (double Worst, float At) Check(string width)
     return (worst[worstBlock], at[worstBlock]);
 }
 
-static void Apply(string width, float[] inputs, float[] results)
+// The logarithm of a block of 16 inputs at the width named.
+static Action<float[], float[]> Kernel(string width) => width switch
 {
-    switch (width)
-    {
-        case "Vector512":
-            Run<Vec512<float>>(inputs, results);
-            break;
-        case "Vector256":
-            Run<Vec256<float>>(inputs, results);
-            break;
-        case "Vector128":
-            Run<Vec128<float>>(inputs, results);
-            break;
-        case "Scalar":
-            Run<Scalar<float>>(inputs, results);
-            break;
-        default:
-            throw new ArgumentException($"Unknown width '{width}': Vector512, Vector256, Vector128 or Scalar.", nameof(width));
-    }
-}
+    "Vector512" => Run<Vec512<float>>,
+    "Vector256" => Run<Vec256<float>>,
+    "Vector128" => Run<Vec128<float>>,
+    "Scalar" => Run<Scalar<float>>,
+    _ => throw new ArgumentException($"Unknown width '{width}': Vector512, Vector256, Vector128 or Scalar.", nameof(width)),
+};
 
 static void Run<TVector>(float[] inputs, float[] results)
     where TVector : struct, ISimdVector<TVector, float>
