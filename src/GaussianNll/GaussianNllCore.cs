@@ -315,6 +315,11 @@ internal static class GaussianNllCore
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TPar : struct, IParametrization
     {
+        if (Streams(request))
+        {
+            return WalkStreamed<T, TPar>(request, settings, shape);
+        }
+
         Sums total = default;
         for (int chunk = 0; chunk < shape.Chunks; chunk++)
         {
@@ -322,6 +327,48 @@ internal static class GaussianNllCore
         }
 
         return total;
+    }
+
+    /// <summary>
+    /// <see cref="WalkSequential"/> for a request that streams its outputs (see <see cref="Streams{T}"/>): the chunks with a
+    /// <see cref="StreamCarry{T}"/> on the stack, flushed at the end. Apart, so that the calls that do not stream take none
+    /// of its setup.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Sums WalkStreamed<T, TPar>(scoped in Request<T> request, in KernelSettings<T> settings, in Shape shape)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TPar : struct, IParametrization
+    {
+        Sums total = default;
+        scoped var streamed = request;
+        streamed.StreamCarry = StartStreams(stackalloc T[StreamCarry<T>.VectorsLength], stackalloc T[StreamCarry<T>.VectorsLength], stackalloc nuint[StreamCarry<T>.StateLength]);
+        for (int chunk = 0; chunk < shape.Chunks; chunk++)
+        {
+            Combine(ref total, RunChunk<T, TPar>(streamed, settings, shape, chunk, default));
+        }
+
+        streamed.StreamCarry.FlushAll();
+        return total;
+    }
+
+    /// <summary>
+    /// Whether a call streams its outputs past the caches (see <see cref="Kernels.Job{T}.StreamCarry"/>): with AVX-512, where
+    /// its arrays are at least <see cref="LossKernel.StreamingBytes"/> and its variance per element or scalar.
+    /// </summary>
+    internal static bool Streams<T>(scoped in Request<T> request)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        Vec512<T>.IsHardwareAccelerated && LossKernel.StreamsOutputs<T>(request.Input.Length) && request.Layout is VarianceLayout.Elementwise or VarianceLayout.Scalar;
+
+    /// <summary>
+    /// A carry for a walk over consecutive chunks of a call that streams (<see cref="Streams{T}"/>), in
+    /// <paramref name="vectors"/>, <paramref name="indices"/> and <paramref name="state"/>, with nothing carried yet. The
+    /// walk flushes it when done (<see cref="StreamCarry{T}.FlushAll"/>).
+    /// </summary>
+    internal static StreamCarry<T> StartStreams<T>(Span<T> vectors, Span<T> indices, Span<nuint> state)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        state.Clear();
+        return new StreamCarry<T> { Vectors = vectors, Indices = indices, State = state };
     }
 
     /// <summary>Adds a chunk's partial sums to the running total: the one place the chunk order is fixed.</summary>
@@ -393,6 +440,7 @@ internal static class GaussianNllCore
         job.VarianceGradient = broadcast ? default : Part(request.VarianceGradient, start, count);
         job.BroadcastVariance = broadcast;
         job.SumVarianceGradient = broadcast && !request.VarianceGradient.IsEmpty;
+        job.StreamCarry = request.StreamCarry;
         LossKernel.Run<T, TPar>(job, settings, ref sums);
     }
 
@@ -876,6 +924,9 @@ internal static class GaussianNllCore
         public Span<T> InputGradient;
         public Span<T> VarianceGradient;
         public VarianceLayout Layout;
+
+        /// <summary>Where not empty, elementwise and scalar jobs stream their outputs (see <see cref="Job{T}.StreamCarry"/>).</summary>
+        public StreamCarry<T> StreamCarry;
 
         /// <summary>
         /// A job over elements [offset, offset + count): the inputs and the per-element outputs sliced, the variance and

@@ -56,13 +56,21 @@ internal static unsafe class ParallelWalk
                     new ParallelOptions { MaxDegreeOfParallelism = workers },
                     worker =>
                     {
-                        var request = work.ToRequest();
+                        scoped var request = work.ToRequest();
+                        if (GaussianNllCore.Streams(request))
+                        {
+                            request.StreamCarry = GaussianNllCore.StartStreams(stackalloc T[StreamCarry<T>.VectorsLength], stackalloc T[StreamCarry<T>.VectorsLength], stackalloc nuint[StreamCarry<T>.StateLength]);
+                        }
+
                         int first = (int)((long)chunkShape.Chunks * worker / workers);
                         int last = (int)((long)chunkShape.Chunks * (worker + 1) / workers);
                         for (int chunk = first; chunk < last; chunk++)
                         {
                             partials[chunk] = GaussianNllCore.RunChunk<T, TPar>(request, kernelSettings, chunkShape, chunk, default);
                         }
+
+                        // Each worker's stores complete before Parallel.For returns.
+                        request.StreamCarry.FlushAll();
                     });
             }
 

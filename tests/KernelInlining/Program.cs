@@ -73,5 +73,42 @@ foreach (var parametrization in Enum.GetValues<VarianceParametrization>())
     }
 }
 
+// Calls large enough to stream their outputs (LossKernel.StreamingBytes, 4 MB per array: 1 Mi floats, 512 Ki doubles;
+// with AVX-512, a Vector512 loop of its own, RunRange's TStream), by every entry point that writes per element, through
+// the elementwise and the shared-variance paths, every parametrization, with and without β.
+const int Streamed = (1 << 20) + 16;
+float[] bigInput = new float[Streamed], bigTarget = new float[Streamed], bigVariance = new float[Streamed], bigGradient = new float[Streamed], bigVarianceGradient = new float[Streamed];
+bigInput.AsSpan().Fill(0.25f);
+bigVariance.AsSpan().Fill(0.5f);
+double[] bigInputD = new double[Streamed / 2], bigTargetD = new double[Streamed / 2], bigVarianceD = new double[Streamed / 2], bigGradientD = new double[Streamed / 2], bigVarianceGradientD = new double[Streamed / 2];
+bigInputD.AsSpan().Fill(0.25);
+bigVarianceD.AsSpan().Fill(0.5);
+foreach (var parametrization in Enum.GetValues<VarianceParametrization>())
+{
+    foreach (double beta in new[] { 0.0, 0.5 })
+    {
+        foreach (var layout in new[] { VarianceLayout.Elementwise, VarianceLayout.Scalar })
+        {
+            var options = new GaussianNllOptions { Parametrization = parametrization, Beta = beta, VarianceLayout = layout };
+            int varianceLength = layout == VarianceLayout.Scalar ? 1 : Streamed;
+            int varianceLengthD = layout == VarianceLayout.Scalar ? 1 : Streamed / 2;
+            check += GaussianNllLoss.ForwardBackward(bigInput, bigTarget, bigVariance.AsSpan(0, varianceLength), bigGradient, bigVarianceGradient.AsSpan(0, varianceLength), options);
+            check += GaussianNllLoss.ForwardBackward(bigInputD, bigTargetD, bigVarianceD.AsSpan(0, varianceLengthD), bigGradientD, bigVarianceGradientD.AsSpan(0, varianceLengthD), options);
+            if (layout != VarianceLayout.Elementwise)
+            {
+                continue;
+            }
+
+            GaussianNllLoss.ForwardElementwise(bigInput, bigTarget, bigVariance, bigGradient, options);
+            GaussianNllLoss.ForwardElementwise(bigInputD, bigTargetD, bigVarianceD, bigGradientD, options);
+            GaussianNllLoss.Backward(bigInput, bigTarget, bigVariance, bigGradient, bigVarianceGradient, options);
+            GaussianNllLoss.Backward(bigInputD, bigTargetD, bigVarianceD, bigGradientD, bigVarianceGradientD, options);
+            GaussianNllLoss.BackwardElementwise(bigInput, bigTarget, bigVariance, bigTarget, bigGradient, bigVarianceGradient, options);
+            GaussianNllLoss.BackwardElementwise(bigInputD, bigTargetD, bigVarianceD, bigTargetD, bigGradientD, bigVarianceGradientD, options);
+            check += bigGradient[0] + bigGradientD[0] + bigVarianceGradient[0] + bigVarianceGradientD[0];
+        }
+    }
+}
+
 Console.WriteLine(double.IsFinite(check) ? "Every kernel instantiation ran." : "A loss was not finite.");
 return double.IsFinite(check) ? 0 : 1;

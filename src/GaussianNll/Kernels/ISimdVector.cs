@@ -1,3 +1,4 @@
+using System;
 using System.Numerics;
 
 namespace GaussianNll.Kernels;
@@ -113,4 +114,13 @@ internal interface ISimdVector<TSelf, T>
 
     /// <summary>The sum of the lanes, added in a fixed order.</summary>
     static abstract T Sum(TSelf value);
+
+    /// <summary>
+    /// Stores at <c>destination[index..]</c>, an address a multiple of the vector's size, the vector that straddles
+    /// <paramref name="previous"/> and <paramref name="current"/>, two consecutive vectors of a stream, as
+    /// <paramref name="indices"/> say (32-bit lane j of it is lane <c>indices[j]</c> of the two as one vector of twice the
+    /// lanes: see <see cref="StreamCarry{T}"/>), without first reading the cache line into the caches: a non-temporal
+    /// store, ordered with nothing else until a fence. Only widths that stream have it.
+    /// </summary>
+    static virtual void StoreStraddled(TSelf previous, TSelf current, TSelf indices, ref T destination, nuint index) => throw new NotSupportedException();
 }

@@ -73,6 +73,14 @@ internal ref struct Job<T>
 
     /// <summary>Whether the broadcast variance's gradient should be summed into <see cref="Sums.VarianceGradient"/>.</summary>
     public bool SumVarianceGradient;
+
+    /// <summary>
+    /// Where not empty, the per-element outputs (<see cref="Loss"/>, <see cref="InputGradient"/>, and
+    /// <see cref="VarianceGradient"/> where it is per element) go to memory by non-temporal stores, with AVX-512 (see
+    /// <see cref="LossKernel.StreamingBytes"/>), and what a run leaves for the next goes here: set by the caller for the
+    /// caller's own arrays in calls too large for the caches, never for a buffer it reads back.
+    /// </summary>
+    public StreamCarry<T> StreamCarry;
 }
 
 /// <summary>Partial results of the kernel, accumulated in double in a fixed order.</summary>

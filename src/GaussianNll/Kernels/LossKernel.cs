@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
 namespace GaussianNll.Kernels;
@@ -92,8 +93,21 @@ internal static class LossKernel
     /// </summary>
     private const int RunLength = 4 * BlockSize;
 
+    /// <summary>
+    /// The size, in bytes of one per-element array, from which a call writes its per-element outputs by non-temporal
+    /// stores (<see cref="Job{T}.StreamCarry"/>). A plain store to a line that is not in the caches first reads the
+    /// line, only to overwrite all of it; a non-temporal store does not, which saves two of <c>ForwardBackward</c>'s seven
+    /// line transfers per vector. Below this the outputs stay in the caches, where the caller reads them next.
+    /// </summary>
+    internal const int StreamingBytes = 4 * 1024 * 1024;
+
     /// <summary>ln 2, rounded to double.</summary>
     private const double Ln2 = 0.69314718055994530942;
+
+    /// <summary>Whether a call over <paramref name="length"/> elements streams its outputs (see <see cref="StreamingBytes"/>).</summary>
+    internal static bool StreamsOutputs<T>(int length)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        (long)length * Unsafe.SizeOf<T>() >= StreamingBytes;
 
     /// <summary>
     /// The number of lanes of the widest accelerated vector, the width a job starts with (1 without SIMD): a per-lane
@@ -339,7 +353,7 @@ internal static class LossKernel
         done = RunWidth<T, Vec128<T>, TPar, TBeta, TPrepared, TOutputs>(job, settings, outputs, done, length, ref sums);
         if (done < length)
         {
-            RunRange<T, Scalar<T>, TPar, TBeta, TPrepared, TOutputs, No>(job, settings, outputs, done, length, ref sums);
+            RunRange<T, Scalar<T>, TPar, TBeta, TPrepared, TOutputs, No, No>(job, settings, outputs, done, length, ref sums);
         }
     }
 
@@ -394,9 +408,24 @@ internal static class LossKernel
         int end = start + ((length - start) / TVector.Count * TVector.Count);
 
         // Whole blocks per run, so that the blocks fall where one run over everything would put them.
-        for (int runStart = start; runStart < end; runStart += RunLength)
+        if (typeof(TVector) == typeof(Vec512<T>) && typeof(TPrepared) == typeof(No) && Streams(job, outputs.Flags))
         {
-            RunRange<T, TVector, TPar, TBeta, TPrepared, TOutputs, No>(job, settings, outputs, runStart, Math.Min(end, runStart + RunLength), ref sums);
+            var varianceGradient = job.BroadcastVariance ? default : job.VarianceGradient;
+            job.StreamCarry.Begin(job.Loss, job.InputGradient, varianceGradient, start);
+            for (int runStart = start; runStart < end; runStart += RunLength)
+            {
+                RunRange<T, TVector, TPar, TBeta, TPrepared, TOutputs, No, Yes>(job, settings, outputs, runStart, Math.Min(end, runStart + RunLength), ref sums);
+                job.StreamCarry.First = nuint.MaxValue;
+            }
+
+            job.StreamCarry.End(job.Loss, job.InputGradient, varianceGradient, end);
+        }
+        else
+        {
+            for (int runStart = start; runStart < end; runStart += RunLength)
+            {
+                RunRange<T, TVector, TPar, TBeta, TPrepared, TOutputs, No, No>(job, settings, outputs, runStart, Math.Min(end, runStart + RunLength), ref sums);
+            }
         }
 
         // The last few elements, at the widest width: the vector that ends at the job's end, whose lanes before them are
@@ -406,7 +435,7 @@ internal static class LossKernel
         bool overlaps = (outputs.Flags & KernelOutputs.AccumulateVarianceGradient) == 0 && typeof(TPrepared) != typeof(PerPeriod);
         if (end < length && TVector.Count == WidestLanes<T>() && overlaps)
         {
-            RunRange<T, TVector, TPar, TBeta, TPrepared, TOutputs, Yes>(job, settings, outputs, length - TVector.Count, length, ref sums);
+            RunRange<T, TVector, TPar, TBeta, TPrepared, TOutputs, Yes, No>(job, settings, outputs, length - TVector.Count, length, ref sums);
             return length;
         }
 
@@ -427,7 +456,7 @@ internal static class LossKernel
     /// (<see cref="PerPeriod"/>); <paramref name="outputs"/> says what to compute, known at compile
     /// time for the common combinations.
     /// </summary>
-    private static void RunRange<T, TVector, TPar, TBeta, TPrepared, TOutputs, TOverlap>(scoped in Job<T> job, in KernelSettings<T> settings, TOutputs outputs, int start, int end, ref Sums sums)
+    private static void RunRange<T, TVector, TPar, TBeta, TPrepared, TOutputs, TOverlap, TStream>(scoped in Job<T> job, in KernelSettings<T> settings, TOutputs outputs, int start, int end, ref Sums sums)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TVector : struct, ISimdVector<TVector, T>
         where TPar : struct, IParametrization
@@ -435,6 +464,7 @@ internal static class LossKernel
         where TPrepared : struct, IFlag
         where TOutputs : struct, IKernelOutputs
         where TOverlap : struct, IFlag
+        where TStream : struct, IFlag
     {
         // An overlapping run is the job's last vector at the widest width, whose runs before it ended at the last whole
         // vector: the lanes before the job's last length mod width elements are done already.
@@ -561,6 +591,26 @@ internal static class LossKernel
             }
         }
 
+        // Streamed outputs (see Streams) are written by whole aligned vectors, each straddling two computed ones; a run
+        // that continues where the last one stopped takes its last vectors from the carry and treats no vector as first.
+        // (Written out here, in one local, with the carry read and written as raw bytes, rather than in helpers: the JIT's
+        // inlining budget grows with this method's own code and is spent by what it inlines and by its locals, and
+        // helpers and a local per stream spent it before the calls after the loop.)
+        Streams<T, TVector> streams = default;
+        if (typeof(TStream) == typeof(Yes))
+        {
+            streams.First = job.StreamCarry.State[2 * StreamCarry<T>.Streams];
+            streams.LossShift = job.StreamCarry.State[0];
+            streams.LossIndices = Unsafe.ReadUnaligned<TVector>(ref Unsafe.As<T, byte>(ref job.StreamCarry.Indices[0]));
+            streams.Loss = Unsafe.ReadUnaligned<TVector>(ref Unsafe.As<T, byte>(ref job.StreamCarry.Vectors[0]));
+            streams.InputGradientShift = job.StreamCarry.State[1];
+            streams.InputGradientIndices = Unsafe.ReadUnaligned<TVector>(ref Unsafe.As<T, byte>(ref job.StreamCarry.Indices[TVector.Count]));
+            streams.InputGradient = Unsafe.ReadUnaligned<TVector>(ref Unsafe.As<T, byte>(ref job.StreamCarry.Vectors[TVector.Count]));
+            streams.VarianceGradientShift = job.StreamCarry.State[2];
+            streams.VarianceGradientIndices = Unsafe.ReadUnaligned<TVector>(ref Unsafe.As<T, byte>(ref job.StreamCarry.Indices[2 * TVector.Count]));
+            streams.VarianceGradient = Unsafe.ReadUnaligned<TVector>(ref Unsafe.As<T, byte>(ref job.StreamCarry.Vectors[2 * TVector.Count]));
+        }
+
         TVector significands = k.One;
         TVector significandsError = k.Zero;
         while (i < last)
@@ -575,11 +625,16 @@ internal static class LossKernel
                 nuint productEnd = Math.Min(i + (ProductLength * width), blockEnd);
                 for (; i < productEnd; i += width)
                 {
-                    PrefetchAhead<T, TVector>(in input, i);
-                    PrefetchAhead<T, TVector>(in target, i);
-                    if (!broadcast && !preparedVariance)
+                    // Only the 512-bit loop prefetches (see PrefetchAhead); tested here so that the other widths do
+                    // not spend the inlining budget on calls that compile to nothing.
+                    if (typeof(TVector) == typeof(Vec512<T>))
                     {
-                        PrefetchAhead<T, TVector>(in variance, i);
+                        PrefetchAhead<T, TVector>(in input, i);
+                        PrefetchAhead<T, TVector>(in target, i);
+                        if (!broadcast && !preparedVariance)
+                        {
+                            PrefetchAhead<T, TVector>(in variance, i);
+                        }
                     }
 
                     nuint ahead = Math.Min(i + (LoadDistance * width), lastVector);
@@ -670,7 +725,20 @@ internal static class LossKernel
 
                         if (writeLoss)
                         {
-                            TVector.Store(elementLoss, ref loss, i);
+                            if (typeof(TStream) != typeof(Yes))
+                            {
+                                TVector.Store(elementLoss, ref loss, i);
+                            }
+                            else if (i == streams.First && streams.LossShift != 0)
+                            {
+                                TVector.Store(elementLoss, ref loss, i);
+                                streams.Loss = elementLoss;
+                            }
+                            else
+                            {
+                                TVector.StoreStraddled(streams.Loss, elementLoss, streams.LossIndices, ref loss, i - streams.LossShift);
+                                streams.Loss = elementLoss;
+                            }
                         }
 
                         if (reduceLoss)
@@ -707,7 +775,20 @@ internal static class LossKernel
 
                         if (wantInputGradient)
                         {
-                            TVector.Store(r * scale, ref inputGradient, i);
+                            if (typeof(TStream) != typeof(Yes))
+                            {
+                                TVector.Store(r * scale, ref inputGradient, i);
+                            }
+                            else if (i == streams.First && streams.InputGradientShift != 0)
+                            {
+                                TVector.Store(r * scale, ref inputGradient, i);
+                                streams.InputGradient = r * scale;
+                            }
+                            else
+                            {
+                                TVector.StoreStraddled(streams.InputGradient, r * scale, streams.InputGradientIndices, ref inputGradient, i - streams.InputGradientShift);
+                                streams.InputGradient = r * scale;
+                            }
                         }
 
                         if (wantVarianceGradient)
@@ -726,7 +807,20 @@ internal static class LossKernel
                             }
                             else
                             {
-                                TVector.Store(g, ref varianceGradient, i);
+                                if (typeof(TStream) != typeof(Yes))
+                                {
+                                    TVector.Store(g, ref varianceGradient, i);
+                                }
+                                else if (i == streams.First && streams.VarianceGradientShift != 0)
+                                {
+                                    TVector.Store(g, ref varianceGradient, i);
+                                    streams.VarianceGradient = g;
+                                }
+                                else
+                                {
+                                    TVector.StoreStraddled(streams.VarianceGradient, g, streams.VarianceGradientIndices, ref varianceGradient, i - streams.VarianceGradientShift);
+                                    streams.VarianceGradient = g;
+                                }
                             }
                         }
                     }
@@ -779,12 +873,52 @@ internal static class LossKernel
             }
         }
 
+        if (typeof(TStream) == typeof(Yes) && last > (nuint)start)
+        {
+            // The last vector, whose lanes past the last aligned vector wait for the next run's first vector, or the flush.
+            if (writeLoss)
+            {
+                Unsafe.WriteUnaligned(ref Unsafe.As<T, byte>(ref job.StreamCarry.Vectors[0]), streams.Loss);
+            }
+
+            if (wantInputGradient)
+            {
+                Unsafe.WriteUnaligned(ref Unsafe.As<T, byte>(ref job.StreamCarry.Vectors[TVector.Count]), streams.InputGradient);
+            }
+
+            if (wantVarianceGradient && !broadcast)
+            {
+                Unsafe.WriteUnaligned(ref Unsafe.As<T, byte>(ref job.StreamCarry.Vectors[2 * TVector.Count]), streams.VarianceGradient);
+            }
+        }
+
         // Before the call: a vector live across it would be kept on the stack inside the loop too.
         sums.NegativeVariance |= TVector.HasNegative(negative);
         if (multiplySignificands)
         {
             sums.Loss += HalfSumOfLogs<T, TVector>(significands, significandsError);
         }
+    }
+
+    /// <summary>
+    /// Whether a job writes its per-element outputs by non-temporal stores (<c>RunRange</c>'s <c>TStream</c>): it asks to
+    /// (<see cref="Job{T}.StreamCarry"/>), something is written per element and not added to, and each output is
+    /// aligned to its elements (a span cast from bytes may not be), so that whole vectors of it can be aligned.
+    /// </summary>
+    private static unsafe bool Streams<T>(scoped in Job<T> job, KernelOutputs flags)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        bool writes = (flags & (KernelOutputs.WriteLoss | KernelOutputs.InputGradient)) != 0
+            || ((flags & KernelOutputs.VarianceGradient) != 0 && (flags & KernelOutputs.BroadcastVariance) == 0);
+        if (job.StreamCarry.State.IsEmpty || !writes || (flags & KernelOutputs.AccumulateVarianceGradient) != 0)
+        {
+            return false;
+        }
+
+        nuint loss = (nuint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(job.Loss));
+        nuint inputGradient = (nuint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(job.InputGradient));
+        nuint varianceGradient = (nuint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(job.VarianceGradient));
+        return ((loss | inputGradient | varianceGradient) % (nuint)sizeof(T)) == 0;
     }
 
     /// <summary>
@@ -842,6 +976,152 @@ internal static class LossKernel
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TVector : struct, ISimdVector<TVector, T> =>
         0.5 * double.CreateTruncating(TVector.Sum(FastMath.Log<T, TVector>(product) - (error / product)));
+}
+
+/// <summary>
+/// The outputs of a run that streams (<c>RunRange</c>'s <c>TStream</c>), as taken from, and handed back to, the walk's
+/// <see cref="StreamCarry{T}"/>: for each output, how many elements before a computed vector the aligned vector that ends
+/// within it starts, the indices that take it from that vector and the one before (see
+/// <see cref="ISimdVector{TSelf, T}.StoreStraddled"/>), and the one before; and the element at which the walk's first
+/// vector is, if in this run (see <see cref="StreamCarry{T}.First"/>).
+/// </summary>
+internal struct Streams<T, TVector>
+    where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    where TVector : struct, ISimdVector<TVector, T>
+{
+    public nuint First;
+    public nuint LossShift;
+    public TVector LossIndices;
+    public TVector Loss;
+    public nuint InputGradientShift;
+    public TVector InputGradientIndices;
+    public TVector InputGradient;
+    public nuint VarianceGradientShift;
+    public TVector VarianceGradientIndices;
+    public TVector VarianceGradient;
+}
+
+/// <summary>
+/// What the runs of a walk that streams its outputs (<see cref="Job{T}.StreamCarry"/>) hand on to each other, on the
+/// walk's stack: for each output (the loss, the input gradient, the variance gradient), the last vector computed, the
+/// shift and indices of <see cref="GaussianNll.Kernels.Streams{T, TVector}"/>, and the address where the last job's part of it ended (0 for
+/// none); and the element at which the walk's first vector is (else <see cref="nuint.MaxValue"/>). The lanes of the last
+/// vector past the last aligned vector are written by the next job, which continues from that address, or else by
+/// <see cref="Flush"/>: the walk flushes (and fences) when it has run every job it gives the carry to
+/// (<see cref="FlushAll"/>). So only the walk's first and last lines of each output take plain stores. Measured (harness,
+/// ForwardBackward, 1,048,576 floats, outputs 8 bytes past a cache line): with masked plain stores of the partial lines
+/// at every run's ends instead, 441 against 329 µs without them, about 200 ns per such store; the same stores into a
+/// buffer elsewhere cost nothing, so it is how they meet the non-temporal stores beside them, not the instructions.
+/// </summary>
+internal ref struct StreamCarry<T>
+    where T : unmanaged, IBinaryFloatingPointIeee754<T>
+{
+    /// <summary>The number of outputs a carry holds.</summary>
+    public const int Streams = 3;
+
+    /// <summary>How many entries <see cref="State"/> has.</summary>
+    public const int StateLength = (2 * Streams) + 1;
+
+    /// <summary>One Vector512 of each output: its last vector.</summary>
+    public Span<T> Vectors;
+
+    /// <summary>One Vector512 of each output: its indices (see <see cref="GaussianNll.Kernels.Streams{T, TVector}"/>).</summary>
+    public Span<T> Indices;
+
+    /// <summary>Each output's shift, then each output's end address, then <see cref="First"/>.</summary>
+    public Span<nuint> State;
+
+    /// <summary>How many elements <see cref="Vectors"/> and <see cref="Indices"/> each need.</summary>
+    public static int VectorsLength => Streams * Vector512<T>.Count;
+
+    /// <summary>The element at which the walk's first vector is, in the job that has it; else <see cref="nuint.MaxValue"/>.</summary>
+    public readonly nuint First
+    {
+        get => State[2 * Streams];
+        set => State[2 * Streams] = value;
+    }
+
+    /// <summary>
+    /// Starts a job's streamed runs, from element <paramref name="start"/> of its outputs (each possibly empty): an output
+    /// whose carried vector does not end where the job's starts is flushed, and the job's first vector is the walk's.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public readonly void Begin(Span<T> loss, Span<T> inputGradient, Span<T> varianceGradient, int start)
+    {
+        bool continues = Begin(0, loss, start) & Begin(1, inputGradient, start) & Begin(2, varianceGradient, start);
+        First = continues ? nuint.MaxValue : (nuint)start;
+    }
+
+    /// <summary>Records where each of a job's streamed outputs ends, element <paramref name="end"/>, for the next job.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public readonly void End(Span<T> loss, Span<T> inputGradient, Span<T> varianceGradient, int end)
+    {
+        State[Streams] = End(loss, end);
+        State[Streams + 1] = End(inputGradient, end);
+        State[Streams + 2] = End(varianceGradient, end);
+    }
+
+    /// <summary>
+    /// Writes what output <paramref name="stream"/>'s carried vector has not: its elements from the last aligned address
+    /// before its end on (a plain copy, part of a line shared with what follows).
+    /// </summary>
+    public readonly unsafe void Flush(int stream)
+    {
+        nuint end = State[Streams + stream];
+        if (end == 0)
+        {
+            return;
+        }
+
+        int width = Vector512<T>.Count;
+        int pending = (int)(end % (nuint)(width * sizeof(T)) / (nuint)sizeof(T));
+        Vectors.Slice((stream * width) + width - pending, pending).CopyTo(new Span<T>((T*)end - pending, pending));
+        State[Streams + stream] = 0;
+    }
+
+    /// <summary>Flushes every output, then completes the non-temporal stores before the caller, or another thread, reads.</summary>
+    public readonly void FlushAll()
+    {
+        if (State.IsEmpty)
+        {
+            return;
+        }
+
+        for (int stream = 0; stream < Streams; stream++)
+        {
+            Flush(stream);
+        }
+
+        if (Sse.IsSupported)
+        {
+            Sse.StoreFence();
+        }
+    }
+
+    private static unsafe nuint End(Span<T> output, int end) =>
+        output.IsEmpty ? 0 : (nuint)Unsafe.AsPointer(ref Unsafe.Add(ref MemoryMarshal.GetReference(output), end));
+
+    private readonly unsafe bool Begin(int stream, Span<T> output, int start)
+    {
+        if (output.IsEmpty)
+        {
+            return true;
+        }
+
+        nuint address = (nuint)Unsafe.AsPointer(ref output[start]);
+        bool continues = State[Streams + stream] == address;
+        if (!continues)
+        {
+            Flush(stream);
+        }
+
+        // The aligned vector before each computed one starts shift elements before it: its 32-bit lanes are those of the
+        // previous vector from 16 − shift·size/4 on, then the computed vector's (index 16 on).
+        int shift = (int)(address % 64 / (nuint)sizeof(T));
+        State[stream] = (nuint)shift;
+        Vector512.CreateSequence(Vector512<int>.Count - (shift * sizeof(T) / sizeof(int)), 1).As<int, T>().StoreUnsafe(ref Indices[stream * Vector512<T>.Count]);
+        return continues;
+    }
 }
 
 /// <summary>A compile-time boolean: the JIT specialises a generic method for each and drops the dead branches.</summary>

@@ -29,6 +29,13 @@ internal readonly struct Vec512<T>(Vector512<T> value) : ISimdVector<Vec512<T>, 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(Vec512<T> value, ref T destination, nuint index) => value._value.StoreUnsafe(ref destination, index);
 
+    // In 32-bit lanes for double too (two per element, StreamCarry's indices count them): one form to inline.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void StoreStraddled(Vec512<T> previous, Vec512<T> current, Vec512<T> indices, ref T destination, nuint index) =>
+        Avx512F.StoreAlignedNonTemporal(
+            (float*)Unsafe.AsPointer(ref Unsafe.Add(ref destination, index)),
+            Avx512F.PermuteVar16x32x2(previous._value.AsSingle(), indices._value.AsInt32(), current._value.AsSingle()));
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vec512<T> operator +(Vec512<T> left, Vec512<T> right) => new(left._value + right._value);
 
