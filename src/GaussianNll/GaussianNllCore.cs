@@ -315,7 +315,7 @@ internal static class GaussianNllCore
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TPar : struct, IParametrization
     {
-        if (Streams(request))
+        if (CallStreams(request))
         {
             return WalkStreamed<T, TPar>(request, settings, shape);
         }
@@ -330,37 +330,45 @@ internal static class GaussianNllCore
     }
 
     /// <summary>
-    /// <see cref="WalkSequential"/> for a request that streams its outputs (see <see cref="Streams{T}"/>): the chunks with a
-    /// <see cref="StreamCarry{T}"/> on the stack, flushed at the end. Apart, so that the calls that do not stream take none
-    /// of its setup.
+    /// <see cref="WalkSequential"/> for a call that streams its outputs (see <see cref="CallStreams{T}"/>): the chunks with
+    /// a <see cref="StreamCarry{T}"/> on the stack, flushed at the end, the outputs pinned meanwhile (the carry holds their
+    /// addresses). Apart, so that the calls that do not stream take none of its setup.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static Sums WalkStreamed<T, TPar>(scoped in Request<T> request, in KernelSettings<T> settings, in Shape shape)
+    private static unsafe Sums WalkStreamed<T, TPar>(scoped in Request<T> request, in KernelSettings<T> settings, in Shape shape)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TPar : struct, IParametrization
     {
         Sums total = default;
         scoped var streamed = request;
         streamed.StreamCarry = StartStreams(stackalloc T[StreamCarry<T>.VectorsLength], stackalloc T[StreamCarry<T>.VectorsLength], stackalloc nuint[StreamCarry<T>.StateLength]);
-        for (int chunk = 0; chunk < shape.Chunks; chunk++)
+        fixed (T* destination = request.Destination, inputGradient = request.InputGradient, varianceGradient = request.VarianceGradient)
         {
-            Combine(ref total, RunChunk<T, TPar>(streamed, settings, shape, chunk, default));
+            for (int chunk = 0; chunk < shape.Chunks; chunk++)
+            {
+                Combine(ref total, RunChunk<T, TPar>(streamed, settings, shape, chunk, default));
+            }
+
+            streamed.StreamCarry.FlushAll();
         }
 
-        streamed.StreamCarry.FlushAll();
         return total;
     }
 
     /// <summary>
     /// Whether a call streams its outputs past the caches (see <see cref="Kernels.Job{T}.StreamCarry"/>): with AVX-512, where
-    /// its arrays are at least <see cref="LossKernel.StreamingBytes"/> and its variance per element or scalar.
+    /// its arrays are at least <see cref="LossKernel.StreamingBytes"/>, its variance per element or scalar, and it writes
+    /// something per element: the loss, the input gradient, or a per-element variance's gradient.
     /// </summary>
-    internal static bool Streams<T>(scoped in Request<T> request)
+    internal static bool CallStreams<T>(scoped in Request<T> request)
         where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
-        Vec512<T>.IsHardwareAccelerated && LossKernel.StreamsOutputs<T>(request.Input.Length) && request.Layout is VarianceLayout.Elementwise or VarianceLayout.Scalar;
+        Vec512<T>.IsHardwareAccelerated
+        && LossKernel.StreamsOutputs<T>(request.Input.Length)
+        && request.Layout is VarianceLayout.Elementwise or VarianceLayout.Scalar
+        && (!request.Destination.IsEmpty || !request.InputGradient.IsEmpty || (request.Layout == VarianceLayout.Elementwise && !request.VarianceGradient.IsEmpty));
 
     /// <summary>
-    /// A carry for a walk over consecutive chunks of a call that streams (<see cref="Streams{T}"/>), in
+    /// A carry for a walk over consecutive chunks of a call that streams (<see cref="CallStreams{T}"/>), in
     /// <paramref name="vectors"/>, <paramref name="indices"/> and <paramref name="state"/>, with nothing carried yet. The
     /// walk flushes it when done (<see cref="StreamCarry{T}.FlushAll"/>).
     /// </summary>

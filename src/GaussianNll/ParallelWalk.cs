@@ -57,7 +57,7 @@ internal static unsafe class ParallelWalk
                     worker =>
                     {
                         scoped var request = work.ToRequest();
-                        if (GaussianNllCore.Streams(request))
+                        if (GaussianNllCore.CallStreams(request))
                         {
                             request.StreamCarry = GaussianNllCore.StartStreams(stackalloc T[StreamCarry<T>.VectorsLength], stackalloc T[StreamCarry<T>.VectorsLength], stackalloc nuint[StreamCarry<T>.StateLength]);
                         }

@@ -81,7 +81,6 @@ internal static class SpanMath
         // without AVX-512) takes the general loop. Compiling in whether the rows end in a partial vector, and stepping
         // from row to row by an addition rather than a multiplication (RowCursor), took the loop from about 11 to 7
         // instructions per row: 120 rows of 17 floats, 88-90 ns against 102-105 ns alone (min and median of 15 rounds).
-        // Whether those rows end in a partial Vector256 is compiled in too.
         bool partial = tail != 0;
         return (wide ? 0 : columns / group) switch
         {
@@ -115,7 +114,9 @@ internal static class SpanMath
             Vector256<T> result;
             if (typeof(T) == typeof(float))
             {
-                // Pairs, then quadruples of each row's lanes; then the two 128-bit halves.
+                // Pairs, then quadruples of each row's lanes; then the two 128-bit halves. Each RowVector call reads the
+                // cursor's next row, and C# evaluates operands left to right: their order here is which row lands in
+                // which lane.
                 var q0 = Avx.HorizontalAdd(
                     Avx.HorizontalAdd(RowVector<T, TVectors, TTail>(ref start, ref row, wide).AsSingle(), RowVector<T, TVectors, TTail>(ref start, ref row, wide).AsSingle()),
                     Avx.HorizontalAdd(RowVector<T, TVectors, TTail>(ref start, ref row, wide).AsSingle(), RowVector<T, TVectors, TTail>(ref start, ref row, wide).AsSingle()));

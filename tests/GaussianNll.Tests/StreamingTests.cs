@@ -1,5 +1,7 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using FluentAssertions;
 using GaussianNll.Kernels;
 using Xunit;
@@ -7,12 +9,12 @@ using Xunit;
 namespace GaussianNll.Tests;
 
 /// <summary>
-/// Calls whose arrays are larger than <see cref="LossKernel.StreamingBytes"/> write their per-element outputs by
-/// non-temporal stores, with AVX-512: whole aligned vectors, each made of two computed ones, with the walk's first and
-/// last lines of each output written plainly and the vectors carried from one run and one chunk to the next (see
-/// <see cref="StreamCarry{T}"/>). Every output element must have the bits a call too small to stream gives it, whatever
-/// the output's alignment and on any number of threads, and nothing outside an output may be written. Without
-/// AVX-512 the same calls take plain stores, and the same must hold.
+/// Calls whose arrays are at least <see cref="LossKernel.StreamingBytes"/> write their per-element outputs by
+/// non-temporal stores, with AVX-512: whole aligned vectors, each made of two computed ones, with each walk's first and
+/// last lines of an output written plainly and the last vector carried from one run and one chunk to the next (see
+/// <see cref="StreamCarry{T}"/>). Every output element must have the bits that the same call gives it without streaming,
+/// whatever the output's place in a cache line and on any number of threads, and so must the returned loss; nothing
+/// outside an output may be written. Without AVX-512 the same calls take plain stores, and the same must hold.
 /// </summary>
 public class StreamingTests
 {
@@ -20,105 +22,198 @@ public class StreamingTests
     private const int Piece = 16 * 1024;
 
     [Theory]
-    [InlineData("float", VarianceLayout.Elementwise)]
-    [InlineData("double", VarianceLayout.Elementwise)]
-    [InlineData("float", VarianceLayout.Scalar)]
-    public void PerElementOutputs_StreamedCall_SameBitsAsSmallCalls(string type, VarianceLayout layout)
+    [InlineData("float", VarianceLayout.Elementwise, VarianceParametrization.Variance, 0.0)]
+    [InlineData("double", VarianceLayout.Elementwise, VarianceParametrization.Variance, 0.0)]
+    [InlineData("float", VarianceLayout.Scalar, VarianceParametrization.Variance, 0.0)]
+    [InlineData("double", VarianceLayout.Scalar, VarianceParametrization.LogVariance, 0.5)]
+    [InlineData("float", VarianceLayout.Elementwise, VarianceParametrization.StandardDeviation, 0.5)]
+    public void PerElementOutputs_StreamedCall_SameBitsAsWithoutStreaming(string type, VarianceLayout layout, VarianceParametrization parametrization, double beta)
     {
         if (type == "float")
         {
-            StreamedAgainstPieces<float>(layout);
+            StreamedAgainstPlain<float>(layout, parametrization, beta);
         }
         else
         {
-            StreamedAgainstPieces<double>(layout);
+            StreamedAgainstPlain<double>(layout, parametrization, beta);
         }
     }
 
-    private static void StreamedAgainstPieces<T>(VarianceLayout layout)
+    private static void StreamedAgainstPlain<T>(VarianceLayout layout, VarianceParametrization parametrization, double beta)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        // Past the streaming size by a few chunks and a ragged tail (not a whole vector), so that the last chunk ends
-        // in the overlapping vector and the flush.
-        int length = (LossKernel.StreamingBytes / System.Runtime.CompilerServices.Unsafe.SizeOf<T>()) + (3 * 4096) + 13;
+        // Past the streaming size by three chunks of 16 Ki elements and a ragged tail (not a whole vector), so that the
+        // walk crosses chunks (and, with two threads, workers) and ends in the overlapping last vector and the flush.
+        int length = (LossKernel.StreamingBytes / Unsafe.SizeOf<T>()) + (3 * GaussianNllCore.ChunkSize) + 13;
         LossKernel.StreamsOutputs<T>(length).Should().BeTrue("the test's calls must be large enough to stream");
         LossKernel.StreamsOutputs<T>(Piece).Should().BeFalse("the pieces must be small enough not to stream");
 
         // Sum: the gradients' scale is 1 for the whole call and for each piece alike.
-        var options = GaussianNllOptions.Default with { VarianceLayout = layout, Reduction = Reduction.Sum };
+        var options = GaussianNllOptions.Default with { VarianceLayout = layout, Reduction = Reduction.Sum, Parametrization = parametrization, Beta = beta };
         var problem = Problem<T>.Create(new Random(length), Shape.Flat(layout, length), options, clampedFraction: 0.01);
-        bool perElementVariance = layout == VarianceLayout.Elementwise;
-        int varianceGradientLength = perElementVariance ? length : 1;
+        var expected = Plain(problem, options);
+        var fromPieces = Pieces(problem, options);
+        var mismatches = new Mismatches();
+        expected.CompareElements(mismatches, fromPieces, $"{problem}: without streaming against calls of {Piece} elements");
 
-        // The expected outputs, from pieces.
-        var loss = new T[length];
-        var inputGradient = new T[length];
-        var varianceGradient = new T[length];
-        var elementInputGradient = new T[length];
-        var elementVarianceGradient = new T[length];
-        var pieceVarianceGradient = new T[Piece];
+        // Each output's first element at the start of a cache line, one element past it, half a line past it and one
+        // element short of the next line: every shift the stores straddle by, at its extremes.
+        int perLine = 64 / Unsafe.SizeOf<T>();
+        foreach (int pastLine in new[] { 0, 1, perLine / 2, perLine - 1 })
+        {
+            foreach (int degree in new[] { 1, 2 })
+            {
+                string what = $"{problem}, outputs {pastLine} elements past a cache line, MaxDegreeOfParallelism {degree}";
+                var streamed = Results<T>.Of(problem, options with { MaxDegreeOfParallelism = degree }, length => Guarded<T>.PastCacheLine(length, pastLine));
+                streamed.CompareElements(mismatches, expected, what);
+                mismatches.Bits($"{what}: ForwardBackward's loss", streamed.Loss, expected.Loss);
+                mismatches.Bits($"{what}: Backward's variance gradient", streamed.BackwardVarianceSum, expected.BackwardVarianceSum);
+                streamed.CheckGuards(mismatches, what);
+            }
+        }
+
+        problem.CheckInputsUnchanged(mismatches);
+        mismatches.ThrowIfAny(problem.ToString());
+    }
+
+    /// <summary>
+    /// The whole call with its outputs one byte past their elements' alignment, which the kernel never streams: the same
+    /// chunks and runs, with plain stores.
+    /// </summary>
+    private static Results<T> Plain<T>(Problem<T> problem, GaussianNllOptions options)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        Results<T>.Of(problem, options, length => new Misaligned<T>(length));
+
+    /// <summary>The per-element outputs from calls of at most <see cref="Piece"/> elements.</summary>
+    private static Results<T> Pieces<T>(Problem<T> problem, GaussianNllOptions options)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int length = problem.Length;
+        bool perElementVariance = options.VarianceLayout == VarianceLayout.Elementwise;
+        var results = Results<T>.Create(length, perElementVariance ? length : 1, length => new Misaligned<T>(length));
+        var sumOnly = new T[1];
         for (int start = 0; start < length; start += Piece)
         {
             int count = Math.Min(Piece, length - start);
             var input = problem.Input.Slice(start, count);
             var target = problem.Target.Slice(start, count);
             var variance = perElementVariance ? problem.Variance.Slice(start, count) : problem.Variance;
-            var pieceVariance = perElementVariance ? varianceGradient.AsSpan(start, count) : pieceVarianceGradient.AsSpan(0, 1);
-            Api<T>.ForwardElementwise(input, target, variance, loss.AsSpan(start, count), options);
-            Api<T>.ForwardBackward(input, target, variance, inputGradient.AsSpan(start, count), pieceVariance, options);
-            Api<T>.BackwardElementwise(
-                input,
-                target,
-                variance,
-                problem.OutputGradient.Slice(start, count),
-                elementInputGradient.AsSpan(start, count),
-                perElementVariance ? elementVarianceGradient.AsSpan(start, count) : pieceVarianceGradient.AsSpan(0, 1),
-                options);
+            Span<T> Part(IOutput<T> output) => perElementVariance ? output.Span.Slice(start, count) : sumOnly;
+            Api<T>.ForwardElementwise(input, target, variance, results.ElementLoss.Span.Slice(start, count), options);
+            Api<T>.ForwardBackward(input, target, variance, results.InputGradient.Span.Slice(start, count), Part(results.VarianceGradient), options);
+            Api<T>.Backward(input, target, variance, results.BackwardInputGradient.Span.Slice(start, count), Part(results.BackwardVarianceGradient), options, T.One);
+            Api<T>.BackwardElementwise(input, target, variance, problem.OutputGradient.Slice(start, count), results.ElementInputGradient.Span.Slice(start, count), Part(results.ElementVarianceGradient), options);
         }
 
-        var mismatches = new Mismatches();
+        return results;
+    }
 
-        // Offsets of one to four elements past the arrays' own alignment, so that the outputs start at different
-        // places in a cache line (for float 4 to 16 bytes, for double 8 to 32).
-        foreach (int offset in new[] { 1, 2, 3, 4 })
+    /// <summary>Where a call's output goes.</summary>
+    private interface IOutput<T>
+    {
+        Span<T> Span { get; }
+    }
+
+    /// <summary>An output one byte past its elements' alignment (a span over bytes, cast).</summary>
+    private sealed class Misaligned<T>(int length) : IOutput<T>
+        where T : unmanaged
+    {
+        private readonly byte[] _bytes = new byte[(length * Unsafe.SizeOf<T>()) + 1];
+
+        public Span<T> Span => MemoryMarshal.Cast<byte, T>(_bytes.AsSpan(1));
+    }
+
+    /// <summary>An output with guard elements around it (see <see cref="Guarded{T}"/>).</summary>
+    private sealed class Checked<T>(Guarded<T> guarded) : IOutput<T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        public Guarded<T> Guarded => guarded;
+
+        public Span<T> Span => guarded.Span;
+    }
+
+    /// <summary>The outputs of <c>ForwardElementwise</c>, <c>ForwardBackward</c>, <c>Backward</c> and <c>BackwardElementwise</c> on one problem.</summary>
+    private sealed class Results<T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        public IOutput<T> ElementLoss { get; private init; } = null!;
+
+        public IOutput<T> InputGradient { get; private init; } = null!;
+
+        public IOutput<T> VarianceGradient { get; private init; } = null!;
+
+        public IOutput<T> BackwardInputGradient { get; private init; } = null!;
+
+        public IOutput<T> BackwardVarianceGradient { get; private init; } = null!;
+
+        public IOutput<T> ElementInputGradient { get; private init; } = null!;
+
+        public IOutput<T> ElementVarianceGradient { get; private init; } = null!;
+
+        public T Loss { get; private set; }
+
+        /// <summary><c>Backward</c>'s variance gradient where it is one sum (a scalar variance), else 0.</summary>
+        public T BackwardVarianceSum { get; private set; }
+
+        private bool PerElementVariance { get; init; }
+
+        public static Results<T> Create(int length, int varianceLength, Func<int, IOutput<T>> output) => new()
         {
-            foreach (int degree in new[] { 1, 2 })
+            ElementLoss = output(length),
+            InputGradient = output(length),
+            VarianceGradient = output(varianceLength),
+            BackwardInputGradient = output(length),
+            BackwardVarianceGradient = output(varianceLength),
+            ElementInputGradient = output(length),
+            ElementVarianceGradient = output(varianceLength),
+            PerElementVariance = varianceLength == length,
+        };
+
+        public static Results<T> Of(Problem<T> problem, GaussianNllOptions options, Func<int, Guarded<T>> guarded) =>
+            Of(problem, options, length => new Checked<T>(guarded(length)));
+
+        public static Results<T> Of(Problem<T> problem, GaussianNllOptions options, Func<int, IOutput<T>> output)
+        {
+            var results = Create(problem.Length, problem.Variance.Length, output);
+            Api<T>.ForwardElementwise(problem.Input, problem.Target, problem.Variance, results.ElementLoss.Span, options);
+            results.Loss = Api<T>.ForwardBackward(problem.Input, problem.Target, problem.Variance, results.InputGradient.Span, results.VarianceGradient.Span, options);
+            Api<T>.Backward(problem.Input, problem.Target, problem.Variance, results.BackwardInputGradient.Span, results.BackwardVarianceGradient.Span, options, T.One);
+            Api<T>.BackwardElementwise(problem.Input, problem.Target, problem.Variance, problem.OutputGradient, results.ElementInputGradient.Span, results.ElementVarianceGradient.Span, options);
+            results.BackwardVarianceSum = results.PerElementVariance ? T.Zero : results.BackwardVarianceGradient.Span[0];
+            return results;
+        }
+
+        /// <summary>Compares every per-element output, bit for bit (the variance gradients where they are per element).</summary>
+        public void CompareElements(Mismatches mismatches, Results<T> expected, string what)
+        {
+            mismatches.Bits<T>($"{what}: ForwardElementwise's loss", ElementLoss.Span, expected.ElementLoss.Span);
+            mismatches.Bits<T>($"{what}: ForwardBackward's input gradient", InputGradient.Span, expected.InputGradient.Span);
+            mismatches.Bits<T>($"{what}: Backward's input gradient", BackwardInputGradient.Span, expected.BackwardInputGradient.Span);
+            mismatches.Bits<T>($"{what}: BackwardElementwise's input gradient", ElementInputGradient.Span, expected.ElementInputGradient.Span);
+            if (PerElementVariance)
             {
-                string what = $"{problem} offset {offset} MaxDegreeOfParallelism {degree}";
-                var withDegree = options with { MaxDegreeOfParallelism = degree };
-
-                var streamedLoss = new Guarded<T>(length, offset);
-                Api<T>.ForwardElementwise(problem.Input, problem.Target, problem.Variance, streamedLoss.Span, withDegree);
-                mismatches.Bits<T>($"{what}: ForwardElementwise loss", streamedLoss.Span, loss);
-                streamedLoss.CheckGuards(mismatches, $"{what}: ForwardElementwise loss");
-
-                var streamedInput = new Guarded<T>(length, offset);
-                var streamedVariance = new Guarded<T>(varianceGradientLength, offset + 1);
-                Api<T>.ForwardBackward(problem.Input, problem.Target, problem.Variance, streamedInput.Span, streamedVariance.Span, withDegree);
-                mismatches.Bits<T>($"{what}: ForwardBackward input gradient", streamedInput.Span, inputGradient);
-                streamedInput.CheckGuards(mismatches, $"{what}: ForwardBackward input gradient");
-                if (perElementVariance)
-                {
-                    mismatches.Bits<T>($"{what}: ForwardBackward variance gradient", streamedVariance.Span, varianceGradient);
-                }
-
-                streamedVariance.CheckGuards(mismatches, $"{what}: ForwardBackward variance gradient");
-
-                var elementInput = new Guarded<T>(length, offset + 2);
-                var elementVariance = new Guarded<T>(varianceGradientLength, offset);
-                Api<T>.BackwardElementwise(problem.Input, problem.Target, problem.Variance, problem.OutputGradient, elementInput.Span, elementVariance.Span, withDegree);
-                mismatches.Bits<T>($"{what}: BackwardElementwise input gradient", elementInput.Span, elementInputGradient);
-                elementInput.CheckGuards(mismatches, $"{what}: BackwardElementwise input gradient");
-                if (perElementVariance)
-                {
-                    mismatches.Bits<T>($"{what}: BackwardElementwise variance gradient", elementVariance.Span, elementVarianceGradient);
-                }
-
-                elementVariance.CheckGuards(mismatches, $"{what}: BackwardElementwise variance gradient");
+                mismatches.Bits<T>($"{what}: ForwardBackward's variance gradient", VarianceGradient.Span, expected.VarianceGradient.Span);
+                mismatches.Bits<T>($"{what}: Backward's variance gradient", BackwardVarianceGradient.Span, expected.BackwardVarianceGradient.Span);
+                mismatches.Bits<T>($"{what}: BackwardElementwise's variance gradient", ElementVarianceGradient.Span, expected.ElementVarianceGradient.Span);
             }
         }
 
-        problem.CheckInputsUnchanged(mismatches);
-        mismatches.ThrowIfAny(problem.ToString());
+        /// <summary>Checks that no output was written outside itself.</summary>
+        public void CheckGuards(Mismatches mismatches, string what)
+        {
+            foreach (var (name, output) in new[]
+            {
+                ("ForwardElementwise's loss", ElementLoss),
+                ("ForwardBackward's input gradient", InputGradient),
+                ("ForwardBackward's variance gradient", VarianceGradient),
+                ("Backward's input gradient", BackwardInputGradient),
+                ("Backward's variance gradient", BackwardVarianceGradient),
+                ("BackwardElementwise's input gradient", ElementInputGradient),
+                ("BackwardElementwise's variance gradient", ElementVarianceGradient),
+            })
+            {
+                ((Checked<T>)output).Guarded.CheckGuards(mismatches, $"{what}: {name}");
+            }
+        }
     }
 }

@@ -208,11 +208,34 @@ internal sealed class Guarded<T>
 
     /// <summary>Creates <paramref name="length"/> sentinel elements at an odd offset, with a guard zone after them.</summary>
     public Guarded(int length, int offset = 3, int after = 37)
+        : this(new T[offset + length + after], offset, length)
     {
-        _array = new T[offset + length + after];
+    }
+
+    private Guarded(T[] array, int offset, int length)
+    {
+        _array = array;
         _offset = offset;
         Length = length;
         _array.AsSpan().Fill(Sentinel);
+    }
+
+    /// <summary>
+    /// Creates <paramref name="length"/> sentinel elements in a pinned array, starting <paramref name="pastLine"/>
+    /// elements past a 64-byte boundary, with at least 16 guard elements before and 37 after them.
+    /// </summary>
+    public static unsafe Guarded<T> PastCacheLine(int length, int pastLine)
+    {
+        int perLine = 64 / sizeof(T);
+        var array = GC.AllocateArray<T>(16 + perLine + length + 37, pinned: true);
+        int first;
+        fixed (T* start = array)
+        {
+            first = (int)((nuint)start % 64 / (nuint)sizeof(T));
+        }
+
+        int offset = 16 + ((((pastLine - first) % perLine) + perLine) % perLine);
+        return new Guarded<T>(array, offset, length);
     }
 
     public int Length { get; }

@@ -73,10 +73,10 @@ foreach (var parametrization in Enum.GetValues<VarianceParametrization>())
     }
 }
 
-// Calls large enough to stream their outputs (LossKernel.StreamingBytes, 4 MB per array: 1 Mi floats, 512 Ki doubles;
+// Calls large enough to stream their outputs (LossKernel.StreamingBytes, 8 MB per array: 2 Mi floats, 1 Mi doubles;
 // with AVX-512, a Vector512 loop of its own, RunRange's TStream), by every entry point that writes per element, through
 // the elementwise and the shared-variance paths, every parametrization, with and without β.
-const int Streamed = (1 << 20) + 16;
+const int Streamed = (1 << 21) + 16;
 float[] bigInput = new float[Streamed], bigTarget = new float[Streamed], bigVariance = new float[Streamed], bigGradient = new float[Streamed], bigVarianceGradient = new float[Streamed];
 bigInput.AsSpan().Fill(0.25f);
 bigVariance.AsSpan().Fill(0.5f);

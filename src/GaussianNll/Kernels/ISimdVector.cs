@@ -120,7 +120,8 @@ internal interface ISimdVector<TSelf, T>
     /// <paramref name="previous"/> and <paramref name="current"/>, two consecutive vectors of a stream, as
     /// <paramref name="indices"/> say (32-bit lane j of it is lane <c>indices[j]</c> of the two as one vector of twice the
     /// lanes: see <see cref="StreamCarry{T}"/>), without first reading the cache line into the caches: a non-temporal
-    /// store, ordered with nothing else until a fence. Only widths that stream have it.
+    /// store, not ordered with other stores, as other threads see them, until a store fence. Only widths that stream
+    /// have it.
     /// </summary>
     static virtual void StoreStraddled(TSelf previous, TSelf current, TSelf indices, ref T destination, nuint index) => throw new NotSupportedException();
 }

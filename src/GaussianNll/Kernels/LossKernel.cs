@@ -95,11 +95,18 @@ internal static class LossKernel
 
     /// <summary>
     /// The size, in bytes of one per-element array, from which a call writes its per-element outputs by non-temporal
-    /// stores (<see cref="Job{T}.StreamCarry"/>). A plain store to a line that is not in the caches first reads the
+    /// stores (<see cref="Job{T}.StreamCarry"/>): 2 Mi floats or 1 Mi doubles, five arrays of 40 MB in all, more than the
+    /// 32 MB L3 of the machine this was measured on. A plain store to a line that is not in the caches first reads the
     /// line, only to overwrite all of it; a non-temporal store does not, which saves two of <c>ForwardBackward</c>'s seven
-    /// line transfers per vector. Below this the outputs stay in the caches, where the caller reads them next.
+    /// line transfers per vector; but its line goes to memory, not to the caches, where the caller would read it next.
     /// </summary>
-    internal const int StreamingBytes = 4 * 1024 * 1024;
+    /// <remarks>
+    /// Harness, <c>ForwardBackward</c> float, arrays from <c>new float[n]</c>, medians of processes, plain against
+    /// streamed: 2 Mi elements 1.28 against 0.84 ms, 4 Mi 3.03 against 2.35 ms, 16 Mi 14.9 against 11.2 ms. At 1 Mi (20 MB,
+    /// which fits in L3) it depends on where the arrays lie: 502 against 621 µs for five <c>new float[n]</c>, 372 against
+    /// 310 µs for aligned native arrays; below that streaming only loses (64 Ki-768 Ki elements).
+    /// </remarks>
+    internal const int StreamingBytes = 8 * 1024 * 1024;
 
     /// <summary>ln 2, rounded to double.</summary>
     private const double Ln2 = 0.69314718055994530942;
@@ -408,7 +415,7 @@ internal static class LossKernel
         int end = start + ((length - start) / TVector.Count * TVector.Count);
 
         // Whole blocks per run, so that the blocks fall where one run over everything would put them.
-        if (typeof(TVector) == typeof(Vec512<T>) && typeof(TPrepared) == typeof(No) && Streams(job, outputs.Flags))
+        if (typeof(TVector) == typeof(Vec512<T>) && typeof(TPrepared) == typeof(No) && JobStreams(job, outputs.Flags))
         {
             var varianceGradient = job.BroadcastVariance ? default : job.VarianceGradient;
             job.StreamCarry.Begin(job.Loss, job.InputGradient, varianceGradient, start);
@@ -454,7 +461,8 @@ internal static class LossKernel
     /// whether 1/v (and ln v, where the job has it) are read from <see cref="Job{T}.Prepared"/>, per element (Yes), one
     /// entry per vector (<see cref="PerVector"/>), per row (<see cref="PerRow"/>) or per element of a period
     /// (<see cref="PerPeriod"/>); <paramref name="outputs"/> says what to compute, known at compile
-    /// time for the common combinations.
+    /// time for the common combinations. <typeparamref name="TStream"/> says whether the run writes its per-element
+    /// outputs by non-temporal stores, continuing the walk's <see cref="Job{T}.StreamCarry"/> (see <c>JobStreams</c>).
     /// </summary>
     private static void RunRange<T, TVector, TPar, TBeta, TPrepared, TOutputs, TOverlap, TStream>(scoped in Job<T> job, in KernelSettings<T> settings, TOutputs outputs, int start, int end, ref Sums sums)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -591,15 +599,15 @@ internal static class LossKernel
             }
         }
 
-        // Streamed outputs (see Streams) are written by whole aligned vectors, each straddling two computed ones; a run
+        // Streamed outputs (see JobStreams) are written by whole aligned vectors, each straddling two computed ones; a run
         // that continues where the last one stopped takes its last vectors from the carry and treats no vector as first.
         // (Written out here, in one local, with the carry read and written as raw bytes, rather than in helpers: the JIT's
         // inlining budget grows with this method's own code and is spent by what it inlines and by its locals, and
         // helpers and a local per stream spent it before the calls after the loop.)
-        Streams<T, TVector> streams = default;
+        StreamRegisters<T, TVector> streams = default;
         if (typeof(TStream) == typeof(Yes))
         {
-            streams.First = job.StreamCarry.State[2 * StreamCarry<T>.Streams];
+            streams.First = job.StreamCarry.State[2 * StreamCarry<T>.Outputs];
             streams.LossShift = job.StreamCarry.State[0];
             streams.LossIndices = Unsafe.ReadUnaligned<TVector>(ref Unsafe.As<T, byte>(ref job.StreamCarry.Indices[0]));
             streams.Loss = Unsafe.ReadUnaligned<TVector>(ref Unsafe.As<T, byte>(ref job.StreamCarry.Vectors[0]));
@@ -901,11 +909,12 @@ internal static class LossKernel
     }
 
     /// <summary>
-    /// Whether a job writes its per-element outputs by non-temporal stores (<c>RunRange</c>'s <c>TStream</c>): it asks to
-    /// (<see cref="Job{T}.StreamCarry"/>), something is written per element and not added to, and each output is
-    /// aligned to its elements (a span cast from bytes may not be), so that whole vectors of it can be aligned.
+    /// Whether a job writes its per-element outputs by non-temporal stores (<c>RunRange</c>'s <c>TStream</c>, Vector512
+    /// only, not for prepared variances): it has a carry (<see cref="Job{T}.StreamCarry"/>), something is written per
+    /// element and not added to, and each output is aligned to its elements (a span cast from bytes may not be), so that
+    /// whole vectors of it can be aligned.
     /// </summary>
-    private static unsafe bool Streams<T>(scoped in Job<T> job, KernelOutputs flags)
+    private static unsafe bool JobStreams<T>(scoped in Job<T> job, KernelOutputs flags)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         bool writes = (flags & (KernelOutputs.WriteLoss | KernelOutputs.InputGradient)) != 0
@@ -979,13 +988,13 @@ internal static class LossKernel
 }
 
 /// <summary>
-/// The outputs of a run that streams (<c>RunRange</c>'s <c>TStream</c>), as taken from, and handed back to, the walk's
-/// <see cref="StreamCarry{T}"/>: for each output, how many elements before a computed vector the aligned vector that ends
-/// within it starts, the indices that take it from that vector and the one before (see
-/// <see cref="ISimdVector{TSelf, T}.StoreStraddled"/>), and the one before; and the element at which the walk's first
-/// vector is, if in this run (see <see cref="StreamCarry{T}.First"/>).
+/// The outputs of a run that streams (<c>RunRange</c>'s <c>TStream</c>), in registers: for each output, how many
+/// elements before a computed vector the aligned vector that ends within it starts (its shift), the indices that take
+/// that aligned vector from the computed vector and the one before (see <see cref="ISimdVector{TSelf, T}.StoreStraddled"/>),
+/// and the one before; and the element at which the walk's first vector is, if in this run. The run reads them all from
+/// the walk's <see cref="StreamCarry{T}"/> and hands back its last vectors.
 /// </summary>
-internal struct Streams<T, TVector>
+internal struct StreamRegisters<T, TVector>
     where T : unmanaged, IBinaryFloatingPointIeee754<T>
     where TVector : struct, ISimdVector<TVector, T>
 {
@@ -1004,51 +1013,68 @@ internal struct Streams<T, TVector>
 /// <summary>
 /// What the runs of a walk that streams its outputs (<see cref="Job{T}.StreamCarry"/>) hand on to each other, on the
 /// walk's stack: for each output (the loss, the input gradient, the variance gradient), the last vector computed, the
-/// shift and indices of <see cref="GaussianNll.Kernels.Streams{T, TVector}"/>, and the address where the last job's part of it ended (0 for
-/// none); and the element at which the walk's first vector is (else <see cref="nuint.MaxValue"/>). The lanes of the last
-/// vector past the last aligned vector are written by the next job, which continues from that address, or else by
-/// <see cref="Flush"/>: the walk flushes (and fences) when it has run every job it gives the carry to
-/// (<see cref="FlushAll"/>). So only the walk's first and last lines of each output take plain stores. Measured (harness,
-/// ForwardBackward, 1,048,576 floats, outputs 8 bytes past a cache line): with masked plain stores of the partial lines
-/// at every run's ends instead, 441 against 329 µs without them, about 200 ns per such store; the same stores into a
-/// buffer elsewhere cost nothing, so it is how they meet the non-temporal stores beside them, not the instructions.
+/// shift and indices of <see cref="StreamRegisters{T, TVector}"/>, and the address where the last job's part of it ended
+/// (0 for none); and the element at which the walk's first vector is (else <see cref="nuint.MaxValue"/>). The lanes of
+/// the last vector past the last aligned vector are written by the next job, which continues from that address, or else
+/// by <see cref="Flush"/>: the walk flushes (and fences) when it has run every job it gives the carry to
+/// (<see cref="FlushAll"/>), and keeps the outputs pinned until then, as the carry holds their addresses.
 /// </summary>
+/// <remarks>
+/// So only each walk's (each worker's) first and last lines of an output take plain stores, besides the last few
+/// elements of the call that are not a whole vector. Measured (harness, ForwardBackward, 1,048,576 floats, outputs 8
+/// bytes past a cache line): with masked plain stores of the partial lines at every run's ends instead, 441 against
+/// 329 µs without them, about 200 ns per such store; the same stores into a buffer elsewhere cost nothing, so it is how
+/// they meet the non-temporal stores beside them, not the instructions.
+/// </remarks>
 internal ref struct StreamCarry<T>
     where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
     /// <summary>The number of outputs a carry holds.</summary>
-    public const int Streams = 3;
+    public const int Outputs = 3;
 
     /// <summary>How many entries <see cref="State"/> has.</summary>
-    public const int StateLength = (2 * Streams) + 1;
+    public const int StateLength = (2 * Outputs) + 1;
 
     /// <summary>One Vector512 of each output: its last vector.</summary>
     public Span<T> Vectors;
 
-    /// <summary>One Vector512 of each output: its indices (see <see cref="GaussianNll.Kernels.Streams{T, TVector}"/>).</summary>
+    /// <summary>One Vector512 of each output: its indices (see <see cref="StreamRegisters{T, TVector}"/>).</summary>
     public Span<T> Indices;
 
     /// <summary>Each output's shift, then each output's end address, then <see cref="First"/>.</summary>
     public Span<nuint> State;
 
     /// <summary>How many elements <see cref="Vectors"/> and <see cref="Indices"/> each need.</summary>
-    public static int VectorsLength => Streams * Vector512<T>.Count;
+    public static int VectorsLength => Outputs * Vector512<T>.Count;
 
     /// <summary>The element at which the walk's first vector is, in the job that has it; else <see cref="nuint.MaxValue"/>.</summary>
     public readonly nuint First
     {
-        get => State[2 * Streams];
-        set => State[2 * Streams] = value;
+        get => State[2 * Outputs];
+        set => State[2 * Outputs] = value;
     }
 
     /// <summary>
-    /// Starts a job's streamed runs, from element <paramref name="start"/> of its outputs (each possibly empty): an output
-    /// whose carried vector does not end where the job's starts is flushed, and the job's first vector is the walk's.
+    /// Starts a job's streamed runs, from element <paramref name="start"/> of its outputs (each possibly empty). The job
+    /// continues the carried vectors only if every output's ends where the job's starts (and an empty output has none);
+    /// otherwise every output is flushed and the job's first vector is the walk's, so that no output is left half
+    /// continued.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     public readonly void Begin(Span<T> loss, Span<T> inputGradient, Span<T> varianceGradient, int start)
     {
-        bool continues = Begin(0, loss, start) & Begin(1, inputGradient, start) & Begin(2, varianceGradient, start);
+        bool continues = Continues(0, loss, start) & Continues(1, inputGradient, start) & Continues(2, varianceGradient, start);
+        if (!continues)
+        {
+            for (int output = 0; output < Outputs; output++)
+            {
+                Flush(output);
+            }
+        }
+
+        Align(0, loss, start);
+        Align(1, inputGradient, start);
+        Align(2, varianceGradient, start);
         First = continues ? nuint.MaxValue : (nuint)start;
     }
 
@@ -1056,18 +1082,18 @@ internal ref struct StreamCarry<T>
     [MethodImpl(MethodImplOptions.NoInlining)]
     public readonly void End(Span<T> loss, Span<T> inputGradient, Span<T> varianceGradient, int end)
     {
-        State[Streams] = End(loss, end);
-        State[Streams + 1] = End(inputGradient, end);
-        State[Streams + 2] = End(varianceGradient, end);
+        State[Outputs] = Address(loss, end);
+        State[Outputs + 1] = Address(inputGradient, end);
+        State[Outputs + 2] = Address(varianceGradient, end);
     }
 
     /// <summary>
-    /// Writes what output <paramref name="stream"/>'s carried vector has not: its elements from the last aligned address
+    /// Writes what output <paramref name="output"/>'s carried vector has not: its elements from the last aligned address
     /// before its end on (a plain copy, part of a line shared with what follows).
     /// </summary>
-    public readonly unsafe void Flush(int stream)
+    public readonly unsafe void Flush(int output)
     {
-        nuint end = State[Streams + stream];
+        nuint end = State[Outputs + output];
         if (end == 0)
         {
             return;
@@ -1075,11 +1101,14 @@ internal ref struct StreamCarry<T>
 
         int width = Vector512<T>.Count;
         int pending = (int)(end % (nuint)(width * sizeof(T)) / (nuint)sizeof(T));
-        Vectors.Slice((stream * width) + width - pending, pending).CopyTo(new Span<T>((T*)end - pending, pending));
-        State[Streams + stream] = 0;
+        Vectors.Slice((output * width) + width - pending, pending).CopyTo(new Span<T>((T*)end - pending, pending));
+        State[Outputs + output] = 0;
     }
 
-    /// <summary>Flushes every output, then completes the non-temporal stores before the caller, or another thread, reads.</summary>
+    /// <summary>
+    /// Flushes every output, then fences: the non-temporal stores are not ordered with other stores, as other threads
+    /// see them, until then.
+    /// </summary>
     public readonly void FlushAll()
     {
         if (State.IsEmpty)
@@ -1087,9 +1116,9 @@ internal ref struct StreamCarry<T>
             return;
         }
 
-        for (int stream = 0; stream < Streams; stream++)
+        for (int output = 0; output < Outputs; output++)
         {
-            Flush(stream);
+            Flush(output);
         }
 
         if (Sse.IsSupported)
@@ -1098,29 +1127,21 @@ internal ref struct StreamCarry<T>
         }
     }
 
-    private static unsafe nuint End(Span<T> output, int end) =>
-        output.IsEmpty ? 0 : (nuint)Unsafe.AsPointer(ref Unsafe.Add(ref MemoryMarshal.GetReference(output), end));
+    /// <summary>The address of element <paramref name="index"/> of <paramref name="output"/>; 0 for an empty output.</summary>
+    private static unsafe nuint Address(Span<T> output, int index) =>
+        output.IsEmpty ? 0 : (nuint)Unsafe.AsPointer(ref Unsafe.Add(ref MemoryMarshal.GetReference(output), index));
 
-    private readonly unsafe bool Begin(int stream, Span<T> output, int start)
+    /// <summary>Whether output <paramref name="output"/>'s carried vector ends where the job's part of it starts.</summary>
+    private readonly bool Continues(int output, Span<T> part, int start) => State[Outputs + output] == Address(part, start);
+
+    /// <summary>The shift and indices of output <paramref name="output"/>, from the address of its first element.</summary>
+    private readonly void Align(int output, Span<T> part, int start)
     {
-        if (output.IsEmpty)
-        {
-            return true;
-        }
-
-        nuint address = (nuint)Unsafe.AsPointer(ref output[start]);
-        bool continues = State[Streams + stream] == address;
-        if (!continues)
-        {
-            Flush(stream);
-        }
-
         // The aligned vector before each computed one starts shift elements before it: its 32-bit lanes are those of the
         // previous vector from 16 − shift·size/4 on, then the computed vector's (index 16 on).
-        int shift = (int)(address % 64 / (nuint)sizeof(T));
-        State[stream] = (nuint)shift;
-        Vector512.CreateSequence(Vector512<int>.Count - (shift * sizeof(T) / sizeof(int)), 1).As<int, T>().StoreUnsafe(ref Indices[stream * Vector512<T>.Count]);
-        return continues;
+        int shift = (int)(Address(part, start) % 64 / (nuint)Unsafe.SizeOf<T>());
+        State[output] = (nuint)shift;
+        Vector512.CreateSequence(Vector512<int>.Count - (shift * Unsafe.SizeOf<T>() / sizeof(int)), 1).As<int, T>().StoreUnsafe(ref Indices[output * Vector512<T>.Count]);
     }
 }
 
