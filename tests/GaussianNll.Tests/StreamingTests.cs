@@ -14,7 +14,8 @@ namespace GaussianNll.Tests;
 /// last lines of an output written plainly and the last vector carried from one run and one chunk to the next (see
 /// <see cref="StreamCarry{T}"/>). Every output element must have the bits that the same call gives it without streaming,
 /// whatever the output's place in a cache line and on any number of threads, and so must the returned loss; nothing
-/// outside an output may be written. Without AVX-512 the same calls take plain stores, and the same must hold.
+/// outside an output may be written. Without AVX-512 the same calls take plain stores, and the same must hold. (That the
+/// streamed loops really run is checked by .ci/run's listing of the kernel's loops, which counts them.)
 /// </summary>
 public class StreamingTests
 {
@@ -47,6 +48,8 @@ public class StreamingTests
         int length = (LossKernel.StreamingBytes / Unsafe.SizeOf<T>()) + (3 * GaussianNllCore.ChunkSize) + 13;
         LossKernel.StreamsOutputs<T>(length).Should().BeTrue("the test's calls must be large enough to stream");
         LossKernel.StreamsOutputs<T>(Piece).Should().BeFalse("the pieces must be small enough not to stream");
+        var request = new GaussianNllCore.Request<T> { Input = new T[length], InputGradient = new T[length], Layout = layout };
+        GaussianNllCore.CallStreams(request).Should().Be(Vec512<T>.IsHardwareAccelerated, "with AVX-512 the test's calls take the streamed walk");
 
         // Sum: the gradients' scale is 1 for the whole call and for each piece alike.
         var options = GaussianNllOptions.Default with { VarianceLayout = layout, Reduction = Reduction.Sum, Parametrization = parametrization, Beta = beta };
