@@ -2,6 +2,7 @@ using System;
 using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using GaussianNll.Kernels;
 
@@ -341,7 +342,7 @@ internal static class GaussianNllCore
     {
         Sums total = default;
         scoped var streamed = request;
-        streamed.StreamCarry = StartStreams(stackalloc T[StreamCarry<T>.VectorsLength], stackalloc T[StreamCarry<T>.VectorsLength], stackalloc nuint[StreamCarry<T>.StateLength]);
+        streamed.StreamCarry = StartStreams(request.Input.Length, stackalloc T[StreamCarry<T>.VectorsLength], stackalloc T[StreamCarry<T>.VectorsLength], stackalloc nuint[StreamCarry<T>.StateLength]);
         fixed (T* destination = request.Destination, inputGradient = request.InputGradient, varianceGradient = request.VarianceGradient)
         {
             for (int chunk = 0; chunk < shape.Chunks; chunk++)
@@ -356,27 +357,47 @@ internal static class GaussianNllCore
     }
 
     /// <summary>
-    /// Whether a call streams its outputs past the caches (see <see cref="Kernels.Job{T}.StreamCarry"/>): with AVX-512, where
-    /// its arrays are at least <see cref="LossKernel.StreamingBytes"/>, its variance per element or scalar, and it writes
-    /// something per element: the loss, the input gradient, or a per-element variance's gradient.
+    /// Whether a call streams its outputs, by whole aligned vectors (see <see cref="Kernels.Job{T}.StreamCarry"/>): with
+    /// AVX-512, where its arrays are at least <see cref="LossKernel.AlignedStoreBytes"/>, its variance per element or
+    /// scalar, and it writes something per element: the loss, the input gradient, or a per-element variance's gradient.
+    /// From <see cref="LossKernel.StreamingBytes"/> on, those stores go past the caches; below, through them, and only
+    /// where an output does not start on a cache line, since plain stores to outputs that do are aligned already (the
+    /// chunks start at multiples of <see cref="ChunkSize"/> elements, on lines too). The test reads the outputs'
+    /// addresses before the walk pins them: a collection that moved one meanwhile would change only the choice of
+    /// stores, never the results, which are the same bits either way.
     /// </summary>
     internal static bool CallStreams<T>(scoped in Request<T> request)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
-        Vec512<T>.IsHardwareAccelerated
-        && LossKernel.StreamsOutputs<T>(request.Input.Length)
-        && request.Layout is VarianceLayout.Elementwise or VarianceLayout.Scalar
-        && (!request.Destination.IsEmpty || !request.InputGradient.IsEmpty || (request.Layout == VarianceLayout.Elementwise && !request.VarianceGradient.IsEmpty));
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        bool elementwise = request.Layout == VarianceLayout.Elementwise;
+        if (!Vec512<T>.IsHardwareAccelerated
+            || !LossKernel.StreamsOutputs<T>(request.Input.Length)
+            || !(elementwise || request.Layout == VarianceLayout.Scalar)
+            || (request.Destination.IsEmpty && request.InputGradient.IsEmpty && (!elementwise || request.VarianceGradient.IsEmpty)))
+        {
+            return false;
+        }
+
+        return LossKernel.StreamsPastCaches<T>(request.Input.Length)
+            || !OnCacheLine(request.Destination)
+            || !OnCacheLine(request.InputGradient)
+            || (elementwise && !OnCacheLine(request.VarianceGradient));
+    }
+
+    /// <summary>Whether <paramref name="output"/> is empty or starts on a 64-byte cache line.</summary>
+    private static unsafe bool OnCacheLine<T>(Span<T> output) =>
+        output.IsEmpty || (nuint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(output)) % 64 == 0;
 
     /// <summary>
     /// A carry for a walk over consecutive chunks of a call that streams (<see cref="CallStreams{T}"/>), in
     /// <paramref name="vectors"/>, <paramref name="indices"/> and <paramref name="state"/>, with nothing carried yet. The
     /// walk flushes it when done (<see cref="StreamCarry{T}.FlushAll"/>).
     /// </summary>
-    internal static StreamCarry<T> StartStreams<T>(Span<T> vectors, Span<T> indices, Span<nuint> state)
+    internal static StreamCarry<T> StartStreams<T>(int length, Span<T> vectors, Span<T> indices, Span<nuint> state)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         state.Clear();
-        return new StreamCarry<T> { Vectors = vectors, Indices = indices, State = state };
+        return new StreamCarry<T> { Vectors = vectors, Indices = indices, State = state, NonTemporal = LossKernel.StreamsPastCaches<T>(length) };
     }
 
     /// <summary>Adds a chunk's partial sums to the running total: the one place the chunk order is fixed.</summary>

@@ -9,47 +9,61 @@ using Xunit;
 namespace GaussianNll.Tests;
 
 /// <summary>
-/// Calls whose arrays are at least <see cref="LossKernel.StreamingBytes"/> write their per-element outputs by
-/// non-temporal stores, with AVX-512: whole aligned vectors, each made of two computed ones, with each walk's first and
-/// last lines of an output written plainly and the last vector carried from one run and one chunk to the next (see
-/// <see cref="StreamCarry{T}"/>). Every output element must have the bits that the same call gives it without streaming,
+/// Calls whose arrays are at least <see cref="LossKernel.AlignedStoreBytes"/> write their per-element outputs, with
+/// AVX-512, by whole aligned vectors, each made of two computed ones, with each walk's first and last lines of an output
+/// written plainly and the last vector carried from one run and one chunk to the next (see <see cref="StreamCarry{T}"/>):
+/// through the caches where an output does not start on a cache line, and from <see cref="LossKernel.StreamingBytes"/>
+/// on by non-temporal stores. Every output element must have the bits that the same call gives it without streaming,
 /// whatever the output's place in a cache line and on any number of threads, and so must the returned loss; nothing
 /// outside an output may be written. Without AVX-512 the same calls take plain stores, and the same must hold. (That the
 /// streamed loops really run is checked by .ci/run's listing of the kernel's loops, which counts them.)
 /// </summary>
 public class StreamingTests
 {
-    /// <summary>Elements per piece of the small calls: far below the streaming size.</summary>
-    private const int Piece = 16 * 1024;
+    /// <summary>Elements per piece of the small calls: below the size from which calls stream.</summary>
+    private const int Piece = 8 * 1024;
 
     [Theory]
-    [InlineData("float", VarianceLayout.Elementwise, VarianceParametrization.Variance, 0.0)]
-    [InlineData("double", VarianceLayout.Elementwise, VarianceParametrization.Variance, 0.0)]
-    [InlineData("float", VarianceLayout.Scalar, VarianceParametrization.Variance, 0.0)]
-    [InlineData("double", VarianceLayout.Scalar, VarianceParametrization.LogVariance, 0.5)]
-    [InlineData("float", VarianceLayout.Elementwise, VarianceParametrization.StandardDeviation, 0.5)]
-    public void PerElementOutputs_StreamedCall_SameBitsAsWithoutStreaming(string type, VarianceLayout layout, VarianceParametrization parametrization, double beta)
+    [InlineData("float", VarianceLayout.Elementwise, VarianceParametrization.Variance, 0.0, true)]
+    [InlineData("double", VarianceLayout.Elementwise, VarianceParametrization.Variance, 0.0, true)]
+    [InlineData("float", VarianceLayout.Scalar, VarianceParametrization.Variance, 0.0, true)]
+    [InlineData("double", VarianceLayout.Scalar, VarianceParametrization.LogVariance, 0.5, true)]
+    [InlineData("float", VarianceLayout.Elementwise, VarianceParametrization.StandardDeviation, 0.5, true)]
+    [InlineData("float", VarianceLayout.Elementwise, VarianceParametrization.Variance, 0.0, false)]
+    [InlineData("double", VarianceLayout.Elementwise, VarianceParametrization.Variance, 0.0, false)]
+    [InlineData("float", VarianceLayout.Scalar, VarianceParametrization.Variance, 0.0, false)]
+    [InlineData("double", VarianceLayout.Scalar, VarianceParametrization.LogVariance, 0.5, false)]
+    [InlineData("float", VarianceLayout.Elementwise, VarianceParametrization.StandardDeviation, 0.5, false)]
+    public void PerElementOutputs_StreamedCall_SameBitsAsWithoutStreaming(string type, VarianceLayout layout, VarianceParametrization parametrization, double beta, bool nonTemporal)
     {
         if (type == "float")
         {
-            StreamedAgainstPlain<float>(layout, parametrization, beta);
+            StreamedAgainstPlain<float>(layout, parametrization, beta, nonTemporal);
         }
         else
         {
-            StreamedAgainstPlain<double>(layout, parametrization, beta);
+            StreamedAgainstPlain<double>(layout, parametrization, beta, nonTemporal);
         }
     }
 
-    private static void StreamedAgainstPlain<T>(VarianceLayout layout, VarianceParametrization parametrization, double beta)
+    private static void StreamedAgainstPlain<T>(VarianceLayout layout, VarianceParametrization parametrization, double beta, bool nonTemporal)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        // Past the streaming size by three chunks of 16 Ki elements and a ragged tail (not a whole vector), so that the
-        // walk crosses chunks (and, with two threads, workers) and ends in the overlapping last vector and the flush.
-        int length = (LossKernel.StreamingBytes / Unsafe.SizeOf<T>()) + (3 * GaussianNllCore.ChunkSize) + 13;
+        // Past the size from which calls stream (through the caches, or past them) by three chunks of 16 Ki elements and
+        // a ragged tail (not a whole vector), so that the walk crosses chunks (and, with two threads, workers) and ends in
+        // the overlapping last vector and the flush.
+        int from = nonTemporal ? LossKernel.StreamingBytes : LossKernel.AlignedStoreBytes;
+        int length = (from / Unsafe.SizeOf<T>()) + (3 * GaussianNllCore.ChunkSize) + 13;
         LossKernel.StreamsOutputs<T>(length).Should().BeTrue("the test's calls must be large enough to stream");
+        LossKernel.StreamsPastCaches<T>(length).Should().Be(nonTemporal, "the test's calls must stream the way the case says");
         LossKernel.StreamsOutputs<T>(Piece).Should().BeFalse("the pieces must be small enough not to stream");
-        var request = new GaussianNllCore.Request<T> { Input = new T[length], InputGradient = new T[length], Layout = layout };
-        GaussianNllCore.CallStreams(request).Should().Be(Vec512<T>.IsHardwareAccelerated, "with AVX-512 the test's calls take the streamed walk");
+
+        // With AVX-512 the test's calls take the streamed walk where an output is off a cache line; through the caches,
+        // not where every output is on one (plain stores are aligned there already).
+        var offLine = new GaussianNllCore.Request<T> { Input = new T[length], InputGradient = Guarded<T>.PastCacheLine(length, 1).Span, Layout = layout };
+        GaussianNllCore.CallStreams(offLine).Should().Be(Vec512<T>.IsHardwareAccelerated, "with AVX-512 the test's calls take the streamed walk");
+        var onLine = new GaussianNllCore.Request<T> { Input = new T[length], InputGradient = Guarded<T>.PastCacheLine(length, 0).Span, Layout = layout };
+        GaussianNllCore.CallStreams(onLine).Should().Be(Vec512<T>.IsHardwareAccelerated && nonTemporal, "outputs on cache lines stream only past the caches");
 
         // Sum: the gradients' scale is 1 for the whole call and for each piece alike.
         var options = GaussianNllOptions.Default with { VarianceLayout = layout, Reduction = Reduction.Sum, Parametrization = parametrization, Beta = beta };

@@ -73,42 +73,65 @@ foreach (var parametrization in Enum.GetValues<VarianceParametrization>())
     }
 }
 
-// Calls large enough to stream their outputs (LossKernel.StreamingBytes, 8 MB per array: 2 Mi floats, 1 Mi doubles;
-// with AVX-512, a Vector512 loop of its own, RunRange's TStream), by every entry point that writes per element, through
-// the elementwise and the shared-variance paths, every parametrization, with and without β.
-const int Streamed = (1 << 21) + 16;
-float[] bigInput = new float[Streamed], bigTarget = new float[Streamed], bigVariance = new float[Streamed], bigGradient = new float[Streamed], bigVarianceGradient = new float[Streamed];
+// Calls large enough to stream their outputs (with AVX-512, a Vector512 loop of its own, RunRange's TStream): through
+// the caches from LossKernel.AlignedStoreBytes (128 KB per array: 32 Ki floats, 16 Ki doubles) where an output is off a
+// cache line, and past them from LossKernel.StreamingBytes (8 MB: 2 Mi floats, 1 Mi doubles), each its own loop; by every
+// entry point that writes per element, through the elementwise and the shared-variance paths, every parametrization,
+// with and without β. The outputs start one element past a cache line.
+const int Streamed = (1 << 21) + 16, Cached = (1 << 15) + 16;
+float[] bigInput = new float[Streamed], bigTarget = new float[Streamed], bigVariance = new float[Streamed];
+float[] bigGradientArray = GC.AllocateArray<float>(Streamed + 16, pinned: true), bigVarianceGradientArray = GC.AllocateArray<float>(Streamed + 16, pinned: true);
 bigInput.AsSpan().Fill(0.25f);
 bigVariance.AsSpan().Fill(0.5f);
-double[] bigInputD = new double[Streamed / 2], bigTargetD = new double[Streamed / 2], bigVarianceD = new double[Streamed / 2], bigGradientD = new double[Streamed / 2], bigVarianceGradientD = new double[Streamed / 2];
+double[] bigInputD = new double[Streamed / 2], bigTargetD = new double[Streamed / 2], bigVarianceD = new double[Streamed / 2];
+double[] bigGradientArrayD = GC.AllocateArray<double>((Streamed / 2) + 8, pinned: true), bigVarianceGradientArrayD = GC.AllocateArray<double>((Streamed / 2) + 8, pinned: true);
 bigInputD.AsSpan().Fill(0.25);
 bigVarianceD.AsSpan().Fill(0.5);
-foreach (var parametrization in Enum.GetValues<VarianceParametrization>())
+foreach (int size in new[] { Streamed, Cached })
 {
-    foreach (double beta in new[] { 0.0, 0.5 })
+    Span<float> bigGradient = OffLine(bigGradientArray, size), bigVarianceGradient = OffLine(bigVarianceGradientArray, size);
+    Span<double> bigGradientD = OffLine(bigGradientArrayD, size / 2), bigVarianceGradientD = OffLine(bigVarianceGradientArrayD, size / 2);
+    Span<float> x = bigInput.AsSpan(0, size), y = bigTarget.AsSpan(0, size), v = bigVariance.AsSpan(0, size);
+    Span<double> xD = bigInputD.AsSpan(0, size / 2), yD = bigTargetD.AsSpan(0, size / 2), vD = bigVarianceD.AsSpan(0, size / 2);
+    foreach (var parametrization in Enum.GetValues<VarianceParametrization>())
     {
-        foreach (var layout in new[] { VarianceLayout.Elementwise, VarianceLayout.Scalar })
+        foreach (double beta in new[] { 0.0, 0.5 })
         {
-            var options = new GaussianNllOptions { Parametrization = parametrization, Beta = beta, VarianceLayout = layout };
-            int varianceLength = layout == VarianceLayout.Scalar ? 1 : Streamed;
-            int varianceLengthD = layout == VarianceLayout.Scalar ? 1 : Streamed / 2;
-            check += GaussianNllLoss.ForwardBackward(bigInput, bigTarget, bigVariance.AsSpan(0, varianceLength), bigGradient, bigVarianceGradient.AsSpan(0, varianceLength), options);
-            check += GaussianNllLoss.ForwardBackward(bigInputD, bigTargetD, bigVarianceD.AsSpan(0, varianceLengthD), bigGradientD, bigVarianceGradientD.AsSpan(0, varianceLengthD), options);
-            if (layout != VarianceLayout.Elementwise)
+            foreach (var layout in new[] { VarianceLayout.Elementwise, VarianceLayout.Scalar })
             {
-                continue;
-            }
+                var options = new GaussianNllOptions { Parametrization = parametrization, Beta = beta, VarianceLayout = layout };
+                int varianceLength = layout == VarianceLayout.Scalar ? 1 : size;
+                int varianceLengthD = layout == VarianceLayout.Scalar ? 1 : size / 2;
+                check += GaussianNllLoss.ForwardBackward(x, y, v[..varianceLength], bigGradient, bigVarianceGradient[..varianceLength], options);
+                check += GaussianNllLoss.ForwardBackward(xD, yD, vD[..varianceLengthD], bigGradientD, bigVarianceGradientD[..varianceLengthD], options);
+                if (layout != VarianceLayout.Elementwise)
+                {
+                    continue;
+                }
 
-            GaussianNllLoss.ForwardElementwise(bigInput, bigTarget, bigVariance, bigGradient, options);
-            GaussianNllLoss.ForwardElementwise(bigInputD, bigTargetD, bigVarianceD, bigGradientD, options);
-            GaussianNllLoss.Backward(bigInput, bigTarget, bigVariance, bigGradient, bigVarianceGradient, options);
-            GaussianNllLoss.Backward(bigInputD, bigTargetD, bigVarianceD, bigGradientD, bigVarianceGradientD, options);
-            GaussianNllLoss.BackwardElementwise(bigInput, bigTarget, bigVariance, bigTarget, bigGradient, bigVarianceGradient, options);
-            GaussianNllLoss.BackwardElementwise(bigInputD, bigTargetD, bigVarianceD, bigTargetD, bigGradientD, bigVarianceGradientD, options);
-            check += bigGradient[0] + bigGradientD[0] + bigVarianceGradient[0] + bigVarianceGradientD[0];
+                GaussianNllLoss.ForwardElementwise(x, y, v, bigGradient, options);
+                GaussianNllLoss.ForwardElementwise(xD, yD, vD, bigGradientD, options);
+                GaussianNllLoss.Backward(x, y, v, bigGradient, bigVarianceGradient, options);
+                GaussianNllLoss.Backward(xD, yD, vD, bigGradientD, bigVarianceGradientD, options);
+                GaussianNllLoss.BackwardElementwise(x, y, v, y, bigGradient, bigVarianceGradient, options);
+                GaussianNllLoss.BackwardElementwise(xD, yD, vD, yD, bigGradientD, bigVarianceGradientD, options);
+                check += bigGradient[0] + bigGradientD[0] + bigVarianceGradient[0] + bigVarianceGradientD[0];
+            }
         }
     }
 }
 
 Console.WriteLine(double.IsFinite(check) ? "Every kernel instantiation ran." : "A loss was not finite.");
 return double.IsFinite(check) ? 0 : 1;
+
+// length elements of a pinned array, starting one element past a 64-byte cache line.
+static unsafe Span<T> OffLine<T>(T[] pinned, int length)
+    where T : unmanaged
+{
+    fixed (T* start = pinned)
+    {
+        int perLine = 64 / sizeof(T);
+        int first = (int)((nuint)start % 64 / (nuint)sizeof(T));
+        return pinned.AsSpan((((1 - first) % perLine) + perLine) % perLine, length);
+    }
+}

@@ -119,9 +119,10 @@ internal interface ISimdVector<TSelf, T>
     /// Stores at <c>destination[index..]</c>, an address a multiple of the vector's size, the vector that straddles
     /// <paramref name="previous"/> and <paramref name="current"/>, two consecutive vectors of a stream, as
     /// <paramref name="indices"/> say (32-bit lane j of it is lane <c>indices[j]</c> of the two as one vector of twice the
-    /// lanes: see <see cref="StreamCarry{T}"/>), without first reading the cache line into the caches: a non-temporal
-    /// store, not ordered with other stores, as other threads see them, until a store fence. Only widths that stream
-    /// have it.
+    /// lanes: see <see cref="StreamCarry{T}"/>). With <paramref name="nonTemporal"/>, without first reading the cache
+    /// line into the caches: a non-temporal store, not ordered with other stores, as other threads see them, until a
+    /// store fence; else a plain aligned store. Only widths that stream have it; callers pass a constant, so the branch
+    /// compiles away.
     /// </summary>
-    static virtual void StoreStraddled(TSelf previous, TSelf current, TSelf indices, ref T destination, nuint index) => throw new NotSupportedException();
+    static virtual void StoreStraddled(TSelf previous, TSelf current, TSelf indices, ref T destination, nuint index, bool nonTemporal) => throw new NotSupportedException();
 }

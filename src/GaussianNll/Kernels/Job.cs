@@ -76,8 +76,9 @@ internal ref struct Job<T>
 
     /// <summary>
     /// Where not empty, the per-element outputs (<see cref="Loss"/>, <see cref="InputGradient"/>, and
-    /// <see cref="VarianceGradient"/> where it is per element) may go to memory by non-temporal stores (see
-    /// <see cref="LossKernel.StreamingBytes"/>; with AVX-512, where the job's outputs are written per element and
+    /// <see cref="VarianceGradient"/> where it is per element) may be written by whole aligned vectors, through the
+    /// caches or, from <see cref="LossKernel.StreamingBytes"/> on, past them by non-temporal stores (see
+    /// <see cref="LossKernel.AlignedStoreBytes"/>; with AVX-512, where the job's outputs are written per element and
     /// aligned to their elements), the job continuing from the job before where its outputs start where that job's ended.
     /// The owner (a walk over consecutive chunks) gives it only for the caller's own output arrays, never for the
     /// kernel's scratch buffers, keeps them pinned for the whole walk, and calls <see cref="StreamCarry{T}.FlushAll"/>

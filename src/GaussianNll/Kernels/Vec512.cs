@@ -31,10 +31,19 @@ internal readonly struct Vec512<T>(Vector512<T> value) : ISimdVector<Vec512<T>, 
 
     // In 32-bit lanes for double too (two per element, StreamCarry's indices count them): one form to inline.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe void StoreStraddled(Vec512<T> previous, Vec512<T> current, Vec512<T> indices, ref T destination, nuint index) =>
-        Avx512F.StoreAlignedNonTemporal(
-            (float*)Unsafe.AsPointer(ref Unsafe.Add(ref destination, index)),
-            Avx512F.PermuteVar16x32x2(previous._value.AsSingle(), indices._value.AsInt32(), current._value.AsSingle()));
+    public static unsafe void StoreStraddled(Vec512<T> previous, Vec512<T> current, Vec512<T> indices, ref T destination, nuint index, bool nonTemporal)
+    {
+        float* address = (float*)Unsafe.AsPointer(ref Unsafe.Add(ref destination, index));
+        var straddling = Avx512F.PermuteVar16x32x2(previous._value.AsSingle(), indices._value.AsInt32(), current._value.AsSingle());
+        if (nonTemporal)
+        {
+            Avx512F.StoreAlignedNonTemporal(address, straddling);
+        }
+        else
+        {
+            Avx512F.StoreAligned(address, straddling);
+        }
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vec512<T> operator +(Vec512<T> left, Vec512<T> right) => new(left._value + right._value);
