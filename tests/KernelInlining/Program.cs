@@ -74,11 +74,11 @@ foreach (var parametrization in Enum.GetValues<VarianceParametrization>())
 }
 
 // Calls large enough to stream their outputs (with AVX-512, a Vector512 loop of its own, RunRange's TStream): through
-// the caches from LossKernel.AlignedStoreBytes (128 KB per array: 32 Ki floats, 16 Ki doubles) where an output is off a
+// the caches from LossKernel.AlignedStoreBytes (256 KB per array: 64 Ki floats, 32 Ki doubles) where an output is off a
 // cache line, and past them from LossKernel.StreamingBytes (8 MB: 2 Mi floats, 1 Mi doubles), each its own loop; by every
 // entry point that writes per element, through the elementwise and the shared-variance paths, every parametrization,
 // with and without β. The outputs start one element past a cache line.
-const int Streamed = (1 << 21) + 16, Cached = (1 << 15) + 16;
+const int Streamed = (1 << 21) + 16, Cached = (1 << 16) + 16;
 float[] bigInput = new float[Streamed], bigTarget = new float[Streamed], bigVariance = new float[Streamed];
 float[] bigGradientArray = GC.AllocateArray<float>(Streamed + 16, pinned: true), bigVarianceGradientArray = GC.AllocateArray<float>(Streamed + 16, pinned: true);
 bigInput.AsSpan().Fill(0.25f);

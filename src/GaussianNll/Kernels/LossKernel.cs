@@ -110,18 +110,21 @@ internal static class LossKernel
 
     /// <summary>
     /// The size, in bytes of one per-element array, from which a call writes its per-element outputs by whole aligned
-    /// vectors (<see cref="Job{T}.StreamCarry"/>), through the caches below <see cref="StreamingBytes"/>: 64 Ki floats or
-    /// 32 Ki doubles, five arrays of 1.25 MB, more than the 1 MB L2 of the machine this was measured on. Each store then
-    /// writes one cache line rather than parts of two, for the price of a permutation, which pays once the arrays come
-    /// from L3 and costs while they sit in L2, where the loop is bound by its arithmetic.
+    /// vectors (<see cref="Job{T}.StreamCarry"/>), through the caches below <see cref="StreamingBytes"/>, where an output
+    /// does not start on a cache line (arrays allocated one after another do not): 64 Ki floats or 32 Ki doubles, five
+    /// arrays of 1.25 MB, more than the 1 MB L2 of the machine this was measured on. Each store then writes one cache
+    /// line rather than parts of two, for the price of a permutation, which pays once the arrays come from L3 and costs
+    /// while they sit in L2, where the loop is bound by its arithmetic.
     /// </summary>
     /// <remarks>
-    /// Measured (ForwardBackward float, arrays allocated as the benchmarks do, both builds in one process, medians of
-    /// paired rounds, aligned against plain stores): 16 Ki elements 1.30×, 32 Ki 1.18×, 48 Ki 0.90×, 64 Ki 0.86×,
-    /// 128 Ki 0.80×, 512 Ki 0.85×, 1 Mi 0.88×, 1.5 Mi 0.98×; from 2 Mi, non-temporal stores (1.31× faster than aligned
-    /// plain ones there).
+    /// Measured on the Zen 4 this was tuned on, <c>ForwardBackward</c>, arrays allocated in the benchmarks' order, both
+    /// builds in one process, medians of paired rounds, aligned against plain stores. Float: 48 Ki elements 0.90×,
+    /// 64 Ki 0.86×, 128 Ki 0.80×, 256 Ki 0.87×, 512 Ki 0.85×, 1 Mi 0.88-0.96×, 1.5 Mi 0.98×; from 2 Mi, non-temporal stores
+    /// are 1.31× faster than aligned plain ones. Double: 16 Ki elements (128 KB) 1.03-1.05×, 32 Ki 0.93-0.96×, 128 Ki
+    /// 0.95×, 512 Ki 0.95-0.96×. BenchmarkDotNet, 1 Mi floats, 25 processes each: medians 477 against 518 µs. Between
+    /// 16 Ki and 32 Ki floats the harness's runs disagreed (0.93× and 1.04-1.06×).
     /// </remarks>
-    internal const int AlignedStoreBytes = 128 * 1024;
+    internal const int AlignedStoreBytes = 256 * 1024;
 
     /// <summary>ln 2, rounded to double.</summary>
     private const double Ln2 = 0.69314718055994530942;
