@@ -362,9 +362,10 @@ internal static class GaussianNllCore
     /// scalar, and it writes something per element: the loss, the input gradient, or a per-element variance's gradient.
     /// From <see cref="LossKernel.StreamingBytes"/> on, those stores go past the caches; below, through them, and only
     /// where an output does not start on a cache line, since plain stores to outputs that do are aligned already (the
-    /// chunks start at multiples of <see cref="ChunkSize"/> elements, on lines too). The test reads the outputs'
-    /// addresses before the walk pins them: a collection that moved one meanwhile would change only the choice of
-    /// stores, never the results, which are the same bits either way.
+    /// chunks start at multiples of <see cref="ChunkSize"/> elements, on lines too), and the permutations would only cost
+    /// (see <see cref="LossKernel.AlignedStoreBytes"/>). The sequential walk reads the outputs' addresses before it pins
+    /// them: a collection that moved one meanwhile would change only the choice of stores, never the results, which are
+    /// the same bits either way.
     /// </summary>
     internal static bool CallStreams<T>(scoped in Request<T> request)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>

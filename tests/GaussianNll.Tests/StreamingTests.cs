@@ -49,21 +49,32 @@ public class StreamingTests
     private static void StreamedAgainstPlain<T>(VarianceLayout layout, VarianceParametrization parametrization, double beta, bool nonTemporal)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        // Past the size from which calls stream (through the caches, or past them) by three chunks of 16 Ki elements and
-        // a ragged tail (not a whole vector), so that the walk crosses chunks (and, with two threads, workers) and ends in
-        // the overlapping last vector and the flush.
+        // Past the size from which calls stream (through the caches, or past them), and the size from which two threads
+        // share a call, by three chunks of 16 Ki elements and a ragged tail (not a whole vector), so that the walk
+        // crosses chunks (and, with two threads, workers) and ends in the overlapping last vector and the flush.
         int from = nonTemporal ? LossKernel.StreamingBytes : LossKernel.AlignedStoreBytes;
-        int length = (from / Unsafe.SizeOf<T>()) + (3 * GaussianNllCore.ChunkSize) + 13;
+        int length = Math.Max(from / Unsafe.SizeOf<T>(), ParallelWalk.MinimumLength) + (3 * GaussianNllCore.ChunkSize) + 13;
         LossKernel.StreamsOutputs<T>(length).Should().BeTrue("the test's calls must be large enough to stream");
         LossKernel.StreamsPastCaches<T>(length).Should().Be(nonTemporal, "the test's calls must stream the way the case says");
         LossKernel.StreamsOutputs<T>(Piece).Should().BeFalse("the pieces must be small enough not to stream");
+        ParallelWalk.ShouldRun(new GaussianNll.Shape(layout, length, layout == VarianceLayout.Scalar ? 1 : length), 2).Should().BeTrue("with two threads the calls must be shared");
+        GaussianNllCore.StartStreams(length, new T[StreamCarry<T>.VectorsLength], new T[StreamCarry<T>.VectorsLength], new nuint[StreamCarry<T>.StateLength])
+            .NonTemporal.Should().Be(nonTemporal, "the carry must store the way the case says");
 
-        // With AVX-512 the test's calls take the streamed walk where an output is off a cache line; through the caches,
-        // not where every output is on one (plain stores are aligned there already).
-        var offLine = new GaussianNllCore.Request<T> { Input = new T[length], InputGradient = Guarded<T>.PastCacheLine(length, 1).Span, Layout = layout };
-        GaussianNllCore.CallStreams(offLine).Should().Be(Vec512<T>.IsHardwareAccelerated, "with AVX-512 the test's calls take the streamed walk");
-        var onLine = new GaussianNllCore.Request<T> { Input = new T[length], InputGradient = Guarded<T>.PastCacheLine(length, 0).Span, Layout = layout };
-        GaussianNllCore.CallStreams(onLine).Should().Be(Vec512<T>.IsHardwareAccelerated && nonTemporal, "outputs on cache lines stream only past the caches");
+        // With AVX-512 the test's calls take the streamed walk where an output is off a cache line, whichever output it
+        // is; through the caches, not where every output is on one (plain stores are aligned there already).
+        bool elementwise = layout == VarianceLayout.Elementwise;
+        var onLine = Guarded<T>.PastCacheLine(length, 0).Span;
+        var offLine = Guarded<T>.PastCacheLine(length, 1).Span;
+        bool streamsOnLine = Vec512<T>.IsHardwareAccelerated && nonTemporal;
+        GaussianNllCore.CallStreams(new GaussianNllCore.Request<T> { Input = new T[length], InputGradient = offLine, Layout = layout })
+            .Should().Be(Vec512<T>.IsHardwareAccelerated, "an input gradient off a cache line takes the streamed walk with AVX-512");
+        GaussianNllCore.CallStreams(new GaussianNllCore.Request<T> { Input = new T[length], Destination = offLine, InputGradient = onLine, Layout = layout })
+            .Should().Be(Vec512<T>.IsHardwareAccelerated, "a loss off a cache line takes the streamed walk with AVX-512");
+        GaussianNllCore.CallStreams(new GaussianNllCore.Request<T> { Input = new T[length], InputGradient = onLine, VarianceGradient = elementwise ? offLine : offLine[..1], Layout = layout })
+            .Should().Be(Vec512<T>.IsHardwareAccelerated && (elementwise || nonTemporal), "a per-element variance gradient off a cache line takes the streamed walk with AVX-512; a scalar variance's one sum does not count");
+        GaussianNllCore.CallStreams(new GaussianNllCore.Request<T> { Input = new T[length], Destination = onLine, InputGradient = onLine, Layout = layout })
+            .Should().Be(streamsOnLine, "outputs on cache lines stream only past the caches");
 
         // Sum: the gradients' scale is 1 for the whole call and for each piece alike.
         var options = GaussianNllOptions.Default with { VarianceLayout = layout, Reduction = Reduction.Sum, Parametrization = parametrization, Beta = beta };
@@ -74,7 +85,8 @@ public class StreamingTests
         expected.CompareElements(mismatches, fromPieces, $"{problem}: without streaming against calls of {Piece} elements");
 
         // Each output's first element at the start of a cache line, one element past it, half a line past it and one
-        // element short of the next line: every shift the stores straddle by, at its extremes.
+        // element short of the next line: every shift the stores straddle by, at its extremes. (Through the caches, the
+        // first takes plain stores: every output is on a line.)
         int perLine = 64 / Unsafe.SizeOf<T>();
         foreach (int pastLine in new[] { 0, 1, perLine / 2, perLine - 1 })
         {

@@ -76,10 +76,10 @@ internal ref struct Job<T>
 
     /// <summary>
     /// Where not empty, the per-element outputs (<see cref="Loss"/>, <see cref="InputGradient"/>, and
-    /// <see cref="VarianceGradient"/> where it is per element) may be written by whole aligned vectors, through the
-    /// caches or, from <see cref="LossKernel.StreamingBytes"/> on, past them by non-temporal stores (see
-    /// <see cref="LossKernel.AlignedStoreBytes"/>; with AVX-512, where the job's outputs are written per element and
-    /// aligned to their elements), the job continuing from the job before where its outputs start where that job's ended.
+    /// <see cref="VarianceGradient"/> where it is per element) may be written by whole aligned vectors: through the
+    /// caches where an output of the call is off a cache line (see <see cref="LossKernel.AlignedStoreBytes"/>), or, from
+    /// <see cref="LossKernel.StreamingBytes"/> on, past them by non-temporal stores (with AVX-512, where the job's outputs
+    /// are written per element and aligned to their elements; see <c>GaussianNllCore.CallStreams</c>), the job continuing from the job before where its outputs start where that job's ended.
     /// The owner (a walk over consecutive chunks) gives it only for the caller's own output arrays, never for the
     /// kernel's scratch buffers, keeps them pinned for the whole walk, and calls <see cref="StreamCarry{T}.FlushAll"/>
     /// after the last job, before anything reads the outputs.

@@ -102,9 +102,11 @@ internal static class LossKernel
     /// </summary>
     /// <remarks>
     /// Harness, <c>ForwardBackward</c> float, arrays from <c>new float[n]</c>, medians of processes, plain against
-    /// streamed: 2 Mi elements 1.28 against 0.84 ms, 4 Mi 3.03 against 2.35 ms, 16 Mi 14.9 against 11.2 ms. At 1 Mi (20 MB,
-    /// which fits in L3) it depends on where the arrays lie: 502 against 621 µs for five <c>new float[n]</c>, 372 against
-    /// 310 µs for aligned native arrays; below that streaming only loses (64 Ki-768 Ki elements).
+    /// non-temporal stores: 2 Mi elements 1.28 against 0.84 ms, 4 Mi 3.03 against 2.35 ms, 16 Mi 14.9 against 11.2 ms. At
+    /// 1 Mi (20 MB, which fits in L3) it depends on where the arrays lie: 502 against 621 µs for five <c>new float[n]</c>
+    /// (later, against aligned plain stores, 617 against 408 µs), 372 against 310 µs for aligned native arrays; below that
+    /// non-temporal stores only lose (64 Ki-768 Ki elements), and aligned plain ones take over
+    /// (<see cref="AlignedStoreBytes"/>).
     /// </remarks>
     internal const int StreamingBytes = 8 * 1024 * 1024;
 
@@ -112,7 +114,7 @@ internal static class LossKernel
     /// The size, in bytes of one per-element array, from which a call writes its per-element outputs by whole aligned
     /// vectors (<see cref="Job{T}.StreamCarry"/>), through the caches below <see cref="StreamingBytes"/>, where an output
     /// does not start on a cache line (arrays allocated one after another do not): 64 Ki floats or 32 Ki doubles, five
-    /// arrays of 1.25 MB, more than the 1 MB L2 of the machine this was measured on. Each store then writes one cache
+    /// arrays of 1.25 MB in all, more than the 1 MB L2 of the machine this was measured on. Each store then writes one cache
     /// line rather than parts of two, for the price of a permutation, which pays once the arrays come from L3 and costs
     /// while they sit in L2, where the loop is bound by its arithmetic.
     /// </summary>
@@ -122,7 +124,12 @@ internal static class LossKernel
     /// 64 Ki 0.86×, 128 Ki 0.80×, 256 Ki 0.87×, 512 Ki 0.85×, 1 Mi 0.88-0.96×, 1.5 Mi 0.98×; from 2 Mi, non-temporal stores
     /// are 1.31× faster than aligned plain ones. Double: 16 Ki elements (128 KB) 1.03-1.05×, 32 Ki 0.93-0.96×, 128 Ki
     /// 0.95×, 512 Ki 0.95-0.96×. BenchmarkDotNet, 1 Mi floats, 25 processes each: medians 477 against 518 µs. Between
-    /// 16 Ki and 32 Ki floats the harness's runs disagreed (0.93× and 1.04-1.06×).
+    /// 16 Ki and 32 Ki floats the runs disagreed (0.93× and 1.04-1.06×; an early in-process run's 1.18× at 32 Ki and 1.30×
+    /// at 16 Ki were the second library loaded into that process running slower, whichever build it was). Only
+    /// <c>ForwardBackward</c> was measured; calls that touch fewer arrays (a scalar variance, <c>ForwardElementwise</c>)
+    /// stay in L2 a little longer, where the permutations cost a few percent. Outputs that start on a line keep plain
+    /// stores, which are aligned already: there the permutations only cost (6-9% from 16 Ki to 128 Ki floats in the
+    /// harness, aligned native arrays).
     /// </remarks>
     internal const int AlignedStoreBytes = 256 * 1024;
 
@@ -448,18 +455,21 @@ internal static class LossKernel
         {
             var varianceGradient = job.BroadcastVariance ? default : job.VarianceGradient;
             job.StreamCarry.Begin(job.Loss, job.InputGradient, varianceGradient, start);
-            for (int runStart = start; runStart < end; runStart += RunLength)
+            if (job.StreamCarry.NonTemporal)
             {
-                if (job.StreamCarry.NonTemporal)
+                for (int runStart = start; runStart < end; runStart += RunLength)
                 {
                     RunRange<T, TVector, TPar, TBeta, TPrepared, TOutputs, No, Yes>(job, settings, outputs, runStart, Math.Min(end, runStart + RunLength), ref sums);
+                    job.StreamCarry.First = nuint.MaxValue;
                 }
-                else
+            }
+            else
+            {
+                for (int runStart = start; runStart < end; runStart += RunLength)
                 {
                     RunRange<T, TVector, TPar, TBeta, TPrepared, TOutputs, No, Cached>(job, settings, outputs, runStart, Math.Min(end, runStart + RunLength), ref sums);
+                    job.StreamCarry.First = nuint.MaxValue;
                 }
-
-                job.StreamCarry.First = nuint.MaxValue;
             }
 
             job.StreamCarry.End(job.Loss, job.InputGradient, varianceGradient, end);
@@ -1054,15 +1064,15 @@ internal struct StreamRegisters<T, TVector>
 /// shift and indices of <see cref="StreamRegisters{T, TVector}"/>, and the address where the last job's part of it ended
 /// (0 for none); and the element at which the walk's first vector is (else <see cref="nuint.MaxValue"/>). The lanes of
 /// the last vector past the last aligned vector are written by the next job, which continues from that address, or else
-/// by <see cref="Flush"/>: the walk flushes (and fences) when it has run every job it gives the carry to
-/// (<see cref="FlushAll"/>), and keeps the outputs pinned until then, as the carry holds their addresses.
+/// by <see cref="Flush"/>: the walk flushes (and, for non-temporal stores, fences) when it has run every job it gives
+/// the carry to (<see cref="FlushAll"/>), and keeps the outputs pinned until then, as the carry holds their addresses.
 /// </summary>
 /// <remarks>
-/// So only each walk's (each worker's) first and last lines of an output take plain stores, besides the last few
-/// elements of the call that are not a whole vector. Measured (harness, ForwardBackward, 1,048,576 floats, outputs 8
-/// bytes past a cache line): with masked plain stores of the partial lines at every run's ends instead, 441 against
-/// 329 µs without them, about 200 ns per such store; the same stores into a buffer elsewhere cost nothing, so it is how
-/// they meet the non-temporal stores beside them, not the instructions.
+/// So only each walk's (each worker's) first and last lines of an output take stores that are not whole aligned lines,
+/// besides the last few elements of the call that are not a whole vector. Measured with non-temporal stores (harness,
+/// ForwardBackward, 1,048,576 floats, outputs 8 bytes past a cache line): with masked plain stores of the partial lines
+/// at every run's ends instead, 441 against 329 µs without them, about 200 ns per such store; the same stores into a
+/// buffer elsewhere cost nothing, so it is how they meet the non-temporal stores beside them, not the instructions.
 /// </remarks>
 internal ref struct StreamCarry<T>
     where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -1147,8 +1157,8 @@ internal ref struct StreamCarry<T>
     }
 
     /// <summary>
-    /// Flushes every output, then fences: the non-temporal stores are not ordered with other stores, as other threads
-    /// see them, until then.
+    /// Flushes every output, then, where the stores were non-temporal (<see cref="NonTemporal"/>), fences: those are not
+    /// ordered with other stores, as other threads see them, until then.
     /// </summary>
     public readonly void FlushAll()
     {
