@@ -342,7 +342,7 @@ internal static class GaussianNllCore
     {
         Sums total = default;
         scoped var streamed = request;
-        streamed.StreamCarry = StartStreams(request.Input.Length, stackalloc T[StreamCarry<T>.VectorsLength], stackalloc T[StreamCarry<T>.VectorsLength], stackalloc nuint[StreamCarry<T>.StateLength]);
+        streamed.StreamCarry = StartStreams(request, stackalloc T[StreamCarry<T>.VectorsLength], stackalloc T[StreamCarry<T>.VectorsLength], stackalloc nuint[StreamCarry<T>.StateLength]);
         fixed (T* destination = request.Destination, inputGradient = request.InputGradient, varianceGradient = request.VarianceGradient)
         {
             for (int chunk = 0; chunk < shape.Chunks; chunk++)
@@ -360,10 +360,12 @@ internal static class GaussianNllCore
     /// Whether a call streams its outputs, by whole aligned vectors (see <see cref="Kernels.Job{T}.StreamCarry"/>): with
     /// AVX-512, where its arrays are at least <see cref="LossKernel.AlignedStoreBytes"/>, its variance per element or
     /// scalar, and it writes something per element: the loss, the input gradient, or a per-element variance's gradient.
-    /// From <see cref="LossKernel.StreamingBytes"/> on, those stores go past the caches; below, through them, and only
-    /// where an output does not start on a cache line, since plain stores to outputs that do are aligned already (the
-    /// chunks start at multiples of <see cref="ChunkSize"/> elements, on lines too), and the permutations would only cost
-    /// (see <see cref="LossKernel.AlignedStoreBytes"/>). The sequential walk reads the outputs' addresses before it pins
+    /// From <see cref="LossKernel.StreamingBytes"/> on, those stores go past the caches; from
+    /// <see cref="LossKernel.SplitStoreBytes"/> on, the input gradient's do where the call writes another output per
+    /// element too (<see cref="SplitsStores{T}"/>); below, all go through them, and only where an output does not start
+    /// on a cache line, since plain stores to outputs that do are aligned already (the chunks start at multiples of
+    /// <see cref="ChunkSize"/> elements, on lines too), and the permutations would only cost (see
+    /// <see cref="LossKernel.AlignedStoreBytes"/>). The sequential walk reads the outputs' addresses before it pins
     /// them: a collection that moved one meanwhile would change only the choice of stores, never the results, which are
     /// the same bits either way.
     /// </summary>
@@ -380,25 +382,46 @@ internal static class GaussianNllCore
         }
 
         return LossKernel.StreamsPastCaches<T>(request.Input.Length)
+            || SplitsStores(request)
             || !OnCacheLine(request.Destination)
             || !OnCacheLine(request.InputGradient)
             || (elementwise && !OnCacheLine(request.VarianceGradient));
     }
+
+    /// <summary>
+    /// Whether a call that streams its outputs (<see cref="CallStreams{T}"/>) stores the input gradient past the caches
+    /// and its other per-element output through them: from <see cref="LossKernel.SplitStoreBytes"/> to
+    /// <see cref="LossKernel.StreamingBytes"/>, where it writes the input gradient and the loss or a per-element
+    /// variance's gradient.
+    /// </summary>
+    internal static bool SplitsStores<T>(scoped in Request<T> request)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        LossKernel.SplitsStores<T>(request.Input.Length)
+        && !request.InputGradient.IsEmpty
+        && (!request.Destination.IsEmpty || (request.Layout == VarianceLayout.Elementwise && !request.VarianceGradient.IsEmpty));
 
     /// <summary>Whether <paramref name="output"/> is empty or starts on a 64-byte cache line.</summary>
     private static unsafe bool OnCacheLine<T>(Span<T> output) =>
         output.IsEmpty || (nuint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(output)) % 64 == 0;
 
     /// <summary>
-    /// A carry for a walk over consecutive chunks of a call that streams (<see cref="CallStreams{T}"/>), in
-    /// <paramref name="vectors"/>, <paramref name="indices"/> and <paramref name="state"/>, with nothing carried yet. The
-    /// walk flushes it when done (<see cref="StreamCarry{T}.FlushAll"/>).
+    /// A carry for a walk over consecutive chunks of <paramref name="request"/>, a call that streams
+    /// (<see cref="CallStreams{T}"/>), in <paramref name="vectors"/>, <paramref name="indices"/> and
+    /// <paramref name="state"/>, with nothing carried yet. The walk flushes it when done
+    /// (<see cref="StreamCarry{T}.FlushAll"/>).
     /// </summary>
-    internal static StreamCarry<T> StartStreams<T>(int length, Span<T> vectors, Span<T> indices, Span<nuint> state)
+    internal static StreamCarry<T> StartStreams<T>(scoped in Request<T> request, Span<T> vectors, Span<T> indices, Span<nuint> state)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         state.Clear();
-        return new StreamCarry<T> { Vectors = vectors, Indices = indices, State = state, NonTemporal = LossKernel.StreamsPastCaches<T>(length) };
+        return new StreamCarry<T>
+        {
+            Vectors = vectors,
+            Indices = indices,
+            State = state,
+            NonTemporal = LossKernel.StreamsPastCaches<T>(request.Input.Length),
+            InputGradientNonTemporal = SplitsStores(request),
+        };
     }
 
     /// <summary>Adds a chunk's partial sums to the running total: the one place the chunk order is fixed.</summary>

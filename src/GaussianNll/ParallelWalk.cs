@@ -59,7 +59,7 @@ internal static unsafe class ParallelWalk
                         scoped var request = work.ToRequest();
                         if (GaussianNllCore.CallStreams(request))
                         {
-                            request.StreamCarry = GaussianNllCore.StartStreams(request.Input.Length, stackalloc T[StreamCarry<T>.VectorsLength], stackalloc T[StreamCarry<T>.VectorsLength], stackalloc nuint[StreamCarry<T>.StateLength]);
+                            request.StreamCarry = GaussianNllCore.StartStreams(request, stackalloc T[StreamCarry<T>.VectorsLength], stackalloc T[StreamCarry<T>.VectorsLength], stackalloc nuint[StreamCarry<T>.StateLength]);
                         }
 
                         int first = (int)((long)chunkShape.Chunks * worker / workers);

@@ -12,8 +12,9 @@ namespace GaussianNll.Tests;
 /// Calls whose arrays are at least <see cref="LossKernel.AlignedStoreBytes"/> write their per-element outputs, with
 /// AVX-512, by whole aligned vectors, each made of two computed ones, with each walk's first and last lines of an output
 /// written plainly and the last vector carried from one run and one chunk to the next (see <see cref="StreamCarry{T}"/>):
-/// through the caches where an output does not start on a cache line, and from <see cref="LossKernel.StreamingBytes"/>
-/// on by non-temporal stores. Every output element must have the bits that the same call gives it without streaming,
+/// through the caches where an output does not start on a cache line, from <see cref="LossKernel.SplitStoreBytes"/> on
+/// with the input gradient by non-temporal stores where another output is written per element too, and from
+/// <see cref="LossKernel.StreamingBytes"/> on all by non-temporal stores. Every output element must have the bits that the same call gives it without streaming,
 /// whatever the output's place in a cache line and on any number of threads, and so must the returned loss; nothing
 /// outside an output may be written. Without AVX-512 the same calls take plain stores, and the same must hold. (That the
 /// streamed loops really run is checked by .ci/run's listing of the kernel's loops, which counts them.)
@@ -23,58 +24,90 @@ public class StreamingTests
     /// <summary>Elements per piece of the small calls: below the size from which calls stream.</summary>
     private const int Piece = 8 * 1024;
 
+    /// <summary>How a case's calls store their per-element outputs.</summary>
+    public enum Stores
+    {
+        /// <summary>Through the caches, by whole aligned vectors where an output is off a cache line.</summary>
+        Cached,
+
+        /// <summary>The input gradient past the caches, where another output is written per element; the others through them.</summary>
+        Split,
+
+        /// <summary>All past the caches.</summary>
+        NonTemporal,
+    }
+
     [Theory]
-    [InlineData("float", VarianceLayout.Elementwise, VarianceParametrization.Variance, 0.0, true)]
-    [InlineData("double", VarianceLayout.Elementwise, VarianceParametrization.Variance, 0.0, true)]
-    [InlineData("float", VarianceLayout.Scalar, VarianceParametrization.Variance, 0.0, true)]
-    [InlineData("double", VarianceLayout.Scalar, VarianceParametrization.LogVariance, 0.5, true)]
-    [InlineData("float", VarianceLayout.Elementwise, VarianceParametrization.StandardDeviation, 0.5, true)]
-    [InlineData("float", VarianceLayout.Elementwise, VarianceParametrization.Variance, 0.0, false)]
-    [InlineData("double", VarianceLayout.Elementwise, VarianceParametrization.Variance, 0.0, false)]
-    [InlineData("float", VarianceLayout.Scalar, VarianceParametrization.Variance, 0.0, false)]
-    [InlineData("double", VarianceLayout.Scalar, VarianceParametrization.LogVariance, 0.5, false)]
-    [InlineData("float", VarianceLayout.Elementwise, VarianceParametrization.StandardDeviation, 0.5, false)]
-    public void PerElementOutputs_StreamedCall_SameBitsAsWithoutStreaming(string type, VarianceLayout layout, VarianceParametrization parametrization, double beta, bool nonTemporal)
+    [InlineData("float", VarianceLayout.Elementwise, VarianceParametrization.Variance, 0.0, Stores.NonTemporal)]
+    [InlineData("double", VarianceLayout.Elementwise, VarianceParametrization.Variance, 0.0, Stores.NonTemporal)]
+    [InlineData("float", VarianceLayout.Scalar, VarianceParametrization.Variance, 0.0, Stores.NonTemporal)]
+    [InlineData("double", VarianceLayout.Scalar, VarianceParametrization.LogVariance, 0.5, Stores.NonTemporal)]
+    [InlineData("float", VarianceLayout.Elementwise, VarianceParametrization.StandardDeviation, 0.5, Stores.NonTemporal)]
+    [InlineData("float", VarianceLayout.Elementwise, VarianceParametrization.Variance, 0.0, Stores.Split)]
+    [InlineData("double", VarianceLayout.Elementwise, VarianceParametrization.Variance, 0.0, Stores.Split)]
+    [InlineData("float", VarianceLayout.Scalar, VarianceParametrization.Variance, 0.0, Stores.Split)]
+    [InlineData("double", VarianceLayout.Scalar, VarianceParametrization.LogVariance, 0.5, Stores.Split)]
+    [InlineData("float", VarianceLayout.Elementwise, VarianceParametrization.StandardDeviation, 0.5, Stores.Split)]
+    [InlineData("float", VarianceLayout.Elementwise, VarianceParametrization.Variance, 0.0, Stores.Cached)]
+    [InlineData("double", VarianceLayout.Elementwise, VarianceParametrization.Variance, 0.0, Stores.Cached)]
+    [InlineData("float", VarianceLayout.Scalar, VarianceParametrization.Variance, 0.0, Stores.Cached)]
+    [InlineData("double", VarianceLayout.Scalar, VarianceParametrization.LogVariance, 0.5, Stores.Cached)]
+    [InlineData("float", VarianceLayout.Elementwise, VarianceParametrization.StandardDeviation, 0.5, Stores.Cached)]
+    public void PerElementOutputs_StreamedCall_SameBitsAsWithoutStreaming(string type, VarianceLayout layout, VarianceParametrization parametrization, double beta, Stores stores)
     {
         if (type == "float")
         {
-            StreamedAgainstPlain<float>(layout, parametrization, beta, nonTemporal);
+            StreamedAgainstPlain<float>(layout, parametrization, beta, stores);
         }
         else
         {
-            StreamedAgainstPlain<double>(layout, parametrization, beta, nonTemporal);
+            StreamedAgainstPlain<double>(layout, parametrization, beta, stores);
         }
     }
 
-    private static void StreamedAgainstPlain<T>(VarianceLayout layout, VarianceParametrization parametrization, double beta, bool nonTemporal)
+    private static void StreamedAgainstPlain<T>(VarianceLayout layout, VarianceParametrization parametrization, double beta, Stores stores)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        // Past the size from which calls stream (through the caches, or past them), and the size from which two threads
-        // share a call, by three chunks of 16 Ki elements and a ragged tail (not a whole vector), so that the walk
-        // crosses chunks (and, with two threads, workers) and ends in the overlapping last vector and the flush.
-        int from = nonTemporal ? LossKernel.StreamingBytes : LossKernel.AlignedStoreBytes;
+        // Past the size from which calls stream (through the caches, splitting, or past them), and the size from which
+        // two threads share a call, by three chunks of 16 Ki elements and a ragged tail (not a whole vector), so that the
+        // walk crosses chunks (and, with two threads, workers) and ends in the overlapping last vector and the flush.
+        int from = stores switch
+        {
+            Stores.NonTemporal => LossKernel.StreamingBytes,
+            Stores.Split => LossKernel.SplitStoreBytes,
+            _ => LossKernel.AlignedStoreBytes,
+        };
         int length = Math.Max(from / Unsafe.SizeOf<T>(), ParallelWalk.MinimumLength) + (3 * GaussianNllCore.ChunkSize) + 13;
         LossKernel.StreamsOutputs<T>(length).Should().BeTrue("the test's calls must be large enough to stream");
-        LossKernel.StreamsPastCaches<T>(length).Should().Be(nonTemporal, "the test's calls must stream the way the case says");
+        LossKernel.SplitsStores<T>(length).Should().Be(stores == Stores.Split, "the test's calls must split their stores as the case says");
+        LossKernel.StreamsPastCaches<T>(length).Should().Be(stores == Stores.NonTemporal, "the test's calls must stream the way the case says");
         LossKernel.StreamsOutputs<T>(Piece).Should().BeFalse("the pieces must be small enough not to stream");
         ParallelWalk.ShouldRun(new GaussianNll.Shape(layout, length, layout == VarianceLayout.Scalar ? 1 : length), 2).Should().BeTrue("with two threads the calls must be shared");
-        GaussianNllCore.StartStreams(length, new T[StreamCarry<T>.VectorsLength], new T[StreamCarry<T>.VectorsLength], new nuint[StreamCarry<T>.StateLength])
-            .NonTemporal.Should().Be(nonTemporal, "the carry must store the way the case says");
 
         // With AVX-512 the test's calls take the streamed walk where an output is off a cache line, whichever output it
-        // is; through the caches, not where every output is on one (plain stores are aligned there already).
+        // is; through the caches, not where every output is on one (plain stores are aligned there already), unless the
+        // input gradient goes past them.
         bool elementwise = layout == VarianceLayout.Elementwise;
+        bool wide = Vec512<T>.IsHardwareAccelerated;
         var onLine = Guarded<T>.PastCacheLine(length, 0).Span;
         var offLine = Guarded<T>.PastCacheLine(length, 1).Span;
-        bool streamsOnLine = Vec512<T>.IsHardwareAccelerated && nonTemporal;
         GaussianNllCore.CallStreams(new GaussianNllCore.Request<T> { Input = new T[length], InputGradient = offLine, Layout = layout })
-            .Should().Be(Vec512<T>.IsHardwareAccelerated, "an input gradient off a cache line takes the streamed walk with AVX-512");
+            .Should().Be(wide, "an input gradient off a cache line takes the streamed walk with AVX-512");
         GaussianNllCore.CallStreams(new GaussianNllCore.Request<T> { Input = new T[length], Destination = offLine, InputGradient = onLine, Layout = layout })
-            .Should().Be(Vec512<T>.IsHardwareAccelerated, "a loss off a cache line takes the streamed walk with AVX-512");
+            .Should().Be(wide, "a loss off a cache line takes the streamed walk with AVX-512");
         GaussianNllCore.CallStreams(new GaussianNllCore.Request<T> { Input = new T[length], InputGradient = onLine, VarianceGradient = elementwise ? offLine : offLine[..1], Layout = layout })
-            .Should().Be(Vec512<T>.IsHardwareAccelerated && (elementwise || nonTemporal), "a per-element variance gradient off a cache line takes the streamed walk with AVX-512; a scalar variance's one sum does not count");
+            .Should().Be(wide && (elementwise || stores == Stores.NonTemporal), "a per-element variance gradient off a cache line takes the streamed walk with AVX-512; a scalar variance's one sum does not count");
+        GaussianNllCore.CallStreams(new GaussianNllCore.Request<T> { Input = new T[length], InputGradient = onLine, Layout = layout })
+            .Should().Be(wide && stores == Stores.NonTemporal, "an input gradient alone on a cache line streams only past the caches: there is nothing to split it from");
+        GaussianNllCore.CallStreams(new GaussianNllCore.Request<T> { Input = new T[length], InputGradient = onLine, VarianceGradient = elementwise ? onLine : onLine[..1], Layout = layout })
+            .Should().Be(wide && (stores == Stores.NonTemporal || (elementwise && stores == Stores.Split)), "both gradients on cache lines stream where they are split or go past the caches; a scalar variance's one sum does not count");
         GaussianNllCore.CallStreams(new GaussianNllCore.Request<T> { Input = new T[length], Destination = onLine, InputGradient = onLine, Layout = layout })
-            .Should().Be(streamsOnLine, "outputs on cache lines stream only past the caches");
+            .Should().Be(wide && stores != Stores.Cached, "a loss and an input gradient on cache lines stream only where they are split or go past the caches");
+        var carry = GaussianNllCore.StartStreams(new GaussianNllCore.Request<T> { Input = new T[length], Destination = onLine, InputGradient = onLine, Layout = layout }, new T[StreamCarry<T>.VectorsLength], new T[StreamCarry<T>.VectorsLength], new nuint[StreamCarry<T>.StateLength]);
+        carry.NonTemporal.Should().Be(stores == Stores.NonTemporal, "the carry must store the way the case says");
+        carry.InputGradientNonTemporal.Should().Be(stores == Stores.Split, "the carry must split its stores as the case says");
+        GaussianNllCore.StartStreams(new GaussianNllCore.Request<T> { Input = new T[length], InputGradient = onLine, Layout = layout }, new T[StreamCarry<T>.VectorsLength], new T[StreamCarry<T>.VectorsLength], new nuint[StreamCarry<T>.StateLength])
+            .InputGradientNonTemporal.Should().BeFalse("an input gradient alone is not split from anything");
 
         // Sum: the gradients' scale is 1 for the whole call and for each piece alike.
         var options = GaussianNllOptions.Default with { VarianceLayout = layout, Reduction = Reduction.Sum, Parametrization = parametrization, Beta = beta };
@@ -86,7 +119,7 @@ public class StreamingTests
 
         // Each output's first element at the start of a cache line, one element past it, half a line past it and one
         // element short of the next line: every shift the stores straddle by, at its extremes. (Through the caches, the
-        // first takes plain stores: every output is on a line.)
+        // first takes plain stores, every output being on a line, unless the call splits its stores.)
         int perLine = 64 / Unsafe.SizeOf<T>();
         foreach (int pastLine in new[] { 0, 1, perLine / 2, perLine - 1 })
         {

@@ -133,6 +133,32 @@ internal static class LossKernel
     /// </remarks>
     internal const int AlignedStoreBytes = 256 * 1024;
 
+    /// <summary>
+    /// The size, in bytes of one per-element array, from which a call that writes the input gradient and another
+    /// per-element output (the variance's gradient, or the loss) by whole aligned vectors (<see cref="Job{T}.StreamCarry"/>)
+    /// stores the input gradient past the caches, by non-temporal stores, and the others through them, up to
+    /// <see cref="StreamingBytes"/>, where all go past: 768 Ki floats or 384 Ki doubles, five arrays of 15 MB in all, about
+    /// half the 32 MB L3 of the machine this was measured on. From there the five arrays crowd the L3, and every line of
+    /// the outputs costs two transfers between L2 and L3 (read for ownership, then written back) on top of the three
+    /// inputs'; one output sent to memory instead, whose write bandwidth the other outputs and the inputs leave unused,
+    /// takes its share off that path. Both outputs sent there are slower than none (memory's write bandwidth is then the
+    /// limit: see <see cref="StreamingBytes"/>). This applies to outputs on cache lines too, which otherwise take plain
+    /// stores below <see cref="StreamingBytes"/>.
+    /// </summary>
+    /// <remarks>
+    /// Measured on the Zen 4 this was tuned on, <c>ForwardBackward</c>, both builds in one process on the same arrays,
+    /// medians of 30 paired rounds, in both orders, the input gradient past the caches against every output through
+    /// them (builds that split from 256 KB, and, for aligned arrays and double, from 2 MB). Float, arrays allocated in
+    /// the benchmarks' order (outputs off a cache line): 512 Ki elements 0.97-0.99×, 768 Ki 0.86-0.91×, 1 Mi
+    /// 0.80-0.84×, 1.5 Mi 0.82-0.85×, and 0.98-1.02× from 64 Ki to 256 Ki; on aligned arrays
+    /// (outputs on a line, plain stores before): 512 Ki 1.20-1.24× (a loss), 768 Ki 0.95-0.97×, 1 Mi 0.79-0.88×. Double,
+    /// the benchmarks' order: 256 Ki 0.83-0.97×, 384 Ki 0.85-0.89×, 512 Ki 0.82-0.83×, 768 Ki 0.82-0.85×. The variance's
+    /// gradient past the caches instead of the input gradient's gained less and not always (float, 1 Mi: 0.90-1.04×). A
+    /// caller that reads the input gradient right after the call gets it from memory rather than from L3: with a sum of
+    /// the input gradient after every call (float, 1 Mi, the benchmarks' order) the pair still took 0.93-0.98× the time.
+    /// </remarks>
+    internal const int SplitStoreBytes = 3 * 1024 * 1024;
+
     /// <summary>ln 2, rounded to double.</summary>
     private const double Ln2 = 0.69314718055994530942;
 
@@ -151,6 +177,14 @@ internal static class LossKernel
     internal static bool StreamsPastCaches<T>(int length)
         where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
         (long)length * Unsafe.SizeOf<T>() >= StreamingBytes;
+
+    /// <summary>
+    /// Whether a call over <paramref name="length"/> elements that writes the input gradient and another per-element
+    /// output stores the input gradient past the caches and the others through them (see <see cref="SplitStoreBytes"/>).
+    /// </summary>
+    internal static bool SplitsStores<T>(int length)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        (long)length * Unsafe.SizeOf<T>() >= SplitStoreBytes && !StreamsPastCaches<T>(length);
 
     /// <summary>
     /// The number of lanes of the widest accelerated vector, the width a job starts with (1 without SIMD): a per-lane
@@ -667,6 +701,9 @@ internal static class LossKernel
             streams.VarianceGradient = Unsafe.ReadUnaligned<TVector>(ref Unsafe.As<T, byte>(ref job.StreamCarry.Vectors[2 * TVector.Count]));
         }
 
+        // Through the caches, the input gradient may still go past them (see LossKernel.SplitStoreBytes): a branch per
+        // store, which this memory-bound case does not notice, rather than a third instantiation of every streamed loop.
+        bool inputGradientNonTemporal = typeof(TStream) == typeof(Yes) || (typeof(TStream) == typeof(Cached) && job.StreamCarry.InputGradientNonTemporal);
         TVector significands = k.One;
         TVector significandsError = k.Zero;
         while (i < last)
@@ -842,7 +879,7 @@ internal static class LossKernel
                             }
                             else
                             {
-                                TVector.StoreStraddled(streams.InputGradient, r * scale, streams.InputGradientIndices, ref inputGradient, i - streams.InputGradientShift, nonTemporal: typeof(TStream) == typeof(Yes));
+                                TVector.StoreStraddled(streams.InputGradient, r * scale, streams.InputGradientIndices, ref inputGradient, i - streams.InputGradientShift, nonTemporal: inputGradientNonTemporal);
                                 streams.InputGradient = r * scale;
                             }
                         }
@@ -1095,6 +1132,12 @@ internal ref struct StreamCarry<T>
     /// <summary>Whether the aligned vectors go past the caches (non-temporal stores; see <see cref="LossKernel.StreamingBytes"/>).</summary>
     public bool NonTemporal;
 
+    /// <summary>
+    /// Whether, where the others go through the caches (not <see cref="NonTemporal"/>), the input gradient's aligned
+    /// vectors go past them (see <see cref="LossKernel.SplitStoreBytes"/>).
+    /// </summary>
+    public bool InputGradientNonTemporal;
+
     /// <summary>How many elements <see cref="Vectors"/> and <see cref="Indices"/> each need.</summary>
     public static int VectorsLength => Outputs * Vector512<T>.Count;
 
@@ -1157,8 +1200,9 @@ internal ref struct StreamCarry<T>
     }
 
     /// <summary>
-    /// Flushes every output, then, where the stores were non-temporal (<see cref="NonTemporal"/>), fences: those are not
-    /// ordered with other stores, as other threads see them, until then.
+    /// Flushes every output, then, where any stores were non-temporal (<see cref="NonTemporal"/>,
+    /// <see cref="InputGradientNonTemporal"/>), fences: those are not ordered with other stores, as other threads see
+    /// them, until then.
     /// </summary>
     public readonly void FlushAll()
     {
@@ -1172,7 +1216,7 @@ internal ref struct StreamCarry<T>
             Flush(output);
         }
 
-        if (NonTemporal && Sse.IsSupported)
+        if ((NonTemporal || InputGradientNonTemporal) && Sse.IsSupported)
         {
             Sse.StoreFence();
         }
@@ -1237,7 +1281,8 @@ internal readonly struct PerPeriod : IFlag
 
 /// <summary>
 /// The flag that is set, in its fifth sense: for <c>RunRange</c>'s <c>TStream</c>, whole aligned vectors stored through
-/// the caches (where <see cref="Yes"/> stores them non-temporally; see <see cref="LossKernel.AlignedStoreBytes"/>).
+/// the caches (where <see cref="Yes"/> stores them non-temporally; see <see cref="LossKernel.AlignedStoreBytes"/>), but for
+/// the input gradient where the carry sends it past them (<see cref="StreamCarry{T}.InputGradientNonTemporal"/>).
 /// </summary>
 internal readonly struct Cached : IFlag
 {
