@@ -361,8 +361,8 @@ internal static class GaussianNllCore
     /// AVX-512, where its arrays are at least <see cref="LossKernel.AlignedStoreBytes"/>, its variance per element or
     /// scalar, and it writes something per element: the loss, the input gradient, or a per-element variance's gradient.
     /// From <see cref="LossKernel.StreamingBytes"/> on, those stores go past the caches; from
-    /// <see cref="LossKernel.SplitStoreBytes"/> on, the input gradient's do where the call writes another output per
-    /// element too (<see cref="SplitsStores{T}"/>); below, all go through them, and only where an output does not start
+    /// <see cref="LossKernel.SplitStoreBytes"/> on, the input gradient's do where the call writes both gradients per
+    /// element (<see cref="SplitsStores{T}"/>). Otherwise all go through them, and only where an output does not start
     /// on a cache line, since plain stores to outputs that do are aligned already (the chunks start at multiples of
     /// <see cref="ChunkSize"/> elements, on lines too), and the permutations would only cost (see
     /// <see cref="LossKernel.AlignedStoreBytes"/>). The sequential walk reads the outputs' addresses before it pins
@@ -390,15 +390,16 @@ internal static class GaussianNllCore
 
     /// <summary>
     /// Whether a call that streams its outputs (<see cref="CallStreams{T}"/>) stores the input gradient past the caches
-    /// and its other per-element output through them: from <see cref="LossKernel.SplitStoreBytes"/> to
-    /// <see cref="LossKernel.StreamingBytes"/>, where it writes the input gradient and the loss or a per-element
-    /// variance's gradient.
+    /// and the variance's gradient through them: from <see cref="LossKernel.SplitStoreBytes"/> to
+    /// <see cref="LossKernel.StreamingBytes"/>, where it writes both gradients per element (no entry point writes the
+    /// loss per element along with a gradient).
     /// </summary>
     internal static bool SplitsStores<T>(scoped in Request<T> request)
         where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
-        LossKernel.SplitsStores<T>(request.Input.Length)
+        LossKernel.InSplitRange<T>(request.Input.Length)
+        && request.Layout == VarianceLayout.Elementwise
         && !request.InputGradient.IsEmpty
-        && (!request.Destination.IsEmpty || (request.Layout == VarianceLayout.Elementwise && !request.VarianceGradient.IsEmpty));
+        && !request.VarianceGradient.IsEmpty;
 
     /// <summary>Whether <paramref name="output"/> is empty or starts on a 64-byte cache line.</summary>
     private static unsafe bool OnCacheLine<T>(Span<T> output) =>
@@ -420,7 +421,7 @@ internal static class GaussianNllCore
             Indices = indices,
             State = state,
             NonTemporal = LossKernel.StreamsPastCaches<T>(request.Input.Length),
-            InputGradientNonTemporal = SplitsStores(request),
+            InputGradientNonTemporal = LossKernel.StreamsPastCaches<T>(request.Input.Length) || SplitsStores(request),
         };
     }
 

@@ -75,10 +75,12 @@ foreach (var parametrization in Enum.GetValues<VarianceParametrization>())
 
 // Calls large enough to stream their outputs (with AVX-512, a Vector512 loop of its own, RunRange's TStream): through
 // the caches from LossKernel.AlignedStoreBytes (256 KB per array: 64 Ki floats, 32 Ki doubles) where an output is off a
-// cache line, and past them from LossKernel.StreamingBytes (8 MB: 2 Mi floats, 1 Mi doubles), each its own loop; by every
+// cache line, the input gradient past them and the variance's gradient through them from LossKernel.SplitStoreBytes
+// (3 MB: 768 Ki floats, 384 Ki doubles) where both are written per element, and all past them from
+// LossKernel.StreamingBytes (8 MB: 2 Mi floats, 1 Mi doubles), each its own loop; by every
 // entry point that writes per element, through the elementwise and the shared-variance paths, every parametrization,
 // with and without β. The outputs start one element past a cache line.
-const int Streamed = (1 << 21) + 16, Cached = (1 << 16) + 16;
+const int Streamed = (1 << 21) + 16, Split = (3 << 18) + 16, Cached = (1 << 16) + 16;
 float[] bigInput = new float[Streamed], bigTarget = new float[Streamed], bigVariance = new float[Streamed];
 float[] bigGradientArray = GC.AllocateArray<float>(Streamed + 16, pinned: true), bigVarianceGradientArray = GC.AllocateArray<float>(Streamed + 16, pinned: true);
 bigInput.AsSpan().Fill(0.25f);
@@ -87,7 +89,7 @@ double[] bigInputD = new double[Streamed / 2], bigTargetD = new double[Streamed 
 double[] bigGradientArrayD = GC.AllocateArray<double>((Streamed / 2) + 8, pinned: true), bigVarianceGradientArrayD = GC.AllocateArray<double>((Streamed / 2) + 8, pinned: true);
 bigInputD.AsSpan().Fill(0.25);
 bigVarianceD.AsSpan().Fill(0.5);
-foreach (int size in new[] { Streamed, Cached })
+foreach (int size in new[] { Streamed, Split, Cached })
 {
     Span<float> bigGradient = OffLine(bigGradientArray, size), bigVarianceGradient = OffLine(bigVarianceGradientArray, size);
     Span<double> bigGradientD = OffLine(bigGradientArrayD, size / 2), bigVarianceGradientD = OffLine(bigVarianceGradientArrayD, size / 2);

@@ -78,10 +78,11 @@ internal ref struct Job<T>
     /// Where not empty, the per-element outputs (<see cref="Loss"/>, <see cref="InputGradient"/>, and
     /// <see cref="VarianceGradient"/> where it is per element) may be written by whole aligned vectors: through the
     /// caches where an output of the call is off a cache line (see <see cref="LossKernel.AlignedStoreBytes"/>), from
-    /// <see cref="LossKernel.SplitStoreBytes"/> on the input gradient past them and the others through them, and from
-    /// <see cref="LossKernel.StreamingBytes"/> on all past them by non-temporal stores (with AVX-512, where the job's outputs
-    /// are written per element and aligned to their elements; see <c>GaussianNllCore.CallStreams</c>). A job continues
-    /// the carry of the job before it where its outputs start where that job's ended. The owner (a walk over
+    /// <see cref="LossKernel.SplitStoreBytes"/> on with the input gradient past them where the call writes both
+    /// gradients per element, and from <see cref="LossKernel.StreamingBytes"/> on all past them by non-temporal stores
+    /// (with AVX-512, where the job's outputs are written per element and aligned to their elements; see
+    /// <c>GaussianNllCore.CallStreams</c>). A job continues the carry of the job before it where its outputs start
+    /// where that job's ended. The owner (a walk over
     /// consecutive chunks) gives it only for the caller's own output arrays, never for the kernel's scratch buffers,
     /// keeps them pinned for the whole walk, and calls <see cref="StreamCarry{T}.FlushAll"/> after the last job, before
     /// anything reads the outputs.

@@ -106,14 +106,15 @@ internal static class LossKernel
     /// 1 Mi (20 MB, which fits in L3) it depends on where the arrays lie: 502 against 621 µs for five <c>new float[n]</c>
     /// (later, against aligned plain stores, 617 against 408 µs), 372 against 310 µs for aligned native arrays; below that
     /// non-temporal stores only lose (64 Ki-768 Ki elements), and aligned plain ones take over
-    /// (<see cref="AlignedStoreBytes"/>).
+    /// (<see cref="AlignedStoreBytes"/>), with the input gradient's alone non-temporal from <see cref="SplitStoreBytes"/>.
     /// </remarks>
     internal const int StreamingBytes = 8 * 1024 * 1024;
 
     /// <summary>
     /// The size, in bytes of one per-element array, from which a call writes its per-element outputs by whole aligned
-    /// vectors (<see cref="Job{T}.StreamCarry"/>), through the caches below <see cref="StreamingBytes"/>, where an output
-    /// does not start on a cache line (arrays allocated one after another do not): 64 Ki floats or 32 Ki doubles, five
+    /// vectors (<see cref="Job{T}.StreamCarry"/>), through the caches below <see cref="StreamingBytes"/> (but for the
+    /// input gradient from <see cref="SplitStoreBytes"/>), where an output does not start on a cache line (arrays
+    /// allocated one after another do not) or the call splits its stores: 64 Ki floats or 32 Ki doubles, five
     /// arrays of 1.25 MB in all, more than the 1 MB L2 of the machine this was measured on. Each store then writes one cache
     /// line rather than parts of two, for the price of a permutation, which pays once the arrays come from L3 and costs
     /// while they sit in L2, where the loop is bound by its arithmetic.
@@ -128,31 +129,32 @@ internal static class LossKernel
     /// at 16 Ki were the second library loaded into that process running slower, whichever build it was). Only
     /// <c>ForwardBackward</c> was measured; calls that touch fewer arrays (a scalar variance, <c>ForwardElementwise</c>)
     /// stay in L2 a little longer, where the permutations cost a few percent. Outputs that start on a line keep plain
-    /// stores, which are aligned already: there the permutations only cost (6-9% from 16 Ki to 128 Ki floats in the
-    /// harness, aligned native arrays).
+    /// stores, which are aligned already, below <see cref="SplitStoreBytes"/> or where the call does not split its
+    /// stores: there the permutations only cost (6-9% from 16 Ki to 128 Ki floats in the harness, aligned native
+    /// arrays).
     /// </remarks>
     internal const int AlignedStoreBytes = 256 * 1024;
 
     /// <summary>
-    /// The size, in bytes of one per-element array, from which a call that writes the input gradient and another
-    /// per-element output (the variance's gradient, or the loss) by whole aligned vectors (<see cref="Job{T}.StreamCarry"/>)
-    /// stores the input gradient past the caches, by non-temporal stores, and the others through them, up to
-    /// <see cref="StreamingBytes"/>, where all go past: 768 Ki floats or 384 Ki doubles, five arrays of 15 MB in all, about
-    /// half the 32 MB L3 of the machine this was measured on. From there the five arrays crowd the L3, and every line of
-    /// the outputs costs two transfers between L2 and L3 (read for ownership, then written back) on top of the three
-    /// inputs'; one output sent to memory instead, whose write bandwidth the other outputs and the inputs leave unused,
-    /// takes its share off that path. Both outputs sent there are slower than none (memory's write bandwidth is then the
-    /// limit: see <see cref="StreamingBytes"/>). This applies to outputs on cache lines too, which otherwise take plain
-    /// stores below <see cref="StreamingBytes"/>.
+    /// The size, in bytes of one per-element array, from which a call that writes both gradients per element by whole
+    /// aligned vectors (<see cref="Job{T}.StreamCarry"/>) stores the input gradient past the caches, by non-temporal
+    /// stores, and the variance's gradient through them, up to <see cref="StreamingBytes"/>, where both go past: 768 Ki
+    /// floats or 384 Ki doubles, five arrays of 15 MB in all, about half the 32 MB L3 of the machine this was measured
+    /// on. From there the five arrays crowd the L3, and every line of the outputs costs two transfers between L2 and L3
+    /// (read for ownership, then written back) on top of the three inputs'; one output sent to memory instead, whose
+    /// write bandwidth the rest leaves unused, takes its share off that path (so we think: the machine has no
+    /// performance counters to show it). With the five arrays allocated as the benchmarks allocate them, sending both
+    /// outputs to memory was slower than sending none (see <see cref="StreamingBytes"/>). This applies to outputs on
+    /// cache lines too, which otherwise take plain stores below <see cref="StreamingBytes"/>.
     /// </summary>
     /// <remarks>
     /// Measured on the Zen 4 this was tuned on, <c>ForwardBackward</c>, both builds in one process on the same arrays,
     /// medians of 30 paired rounds, in both orders, the input gradient past the caches against every output through
     /// them (builds that split from 256 KB, and, for aligned arrays and double, from 2 MB). Float, arrays allocated in
     /// the benchmarks' order (outputs off a cache line): 512 Ki elements 0.97-0.99×, 768 Ki 0.86-0.91×, 1 Mi
-    /// 0.80-0.84×, 1.5 Mi 0.82-0.85×, and 0.98-1.02× from 64 Ki to 256 Ki; on aligned arrays
-    /// (outputs on a line, plain stores before): 512 Ki 1.20-1.24× (a loss), 768 Ki 0.95-0.97×, 1 Mi 0.79-0.88×. Double,
-    /// the benchmarks' order: 256 Ki 0.83-0.97×, 384 Ki 0.85-0.89×, 512 Ki 0.82-0.83×, 768 Ki 0.82-0.85×. The variance's
+    /// 0.80-0.84×, 1.5 Mi 0.82-0.85×, and 0.98-1.02× from 64 Ki to 256 Ki; on aligned arrays (outputs on a line, plain
+    /// stores before): 512 Ki 1.20-1.24× (slower: hence 3 MB), 768 Ki 0.95-0.97×, 1 Mi 0.79-0.88×. Double, the
+    /// benchmarks' order: 256 Ki 0.83-0.97×, 384 Ki 0.85-0.89×, 512 Ki 0.82-0.83×, 768 Ki 0.82-0.85×. The variance's
     /// gradient past the caches instead of the input gradient's gained less and not always (float, 1 Mi: 0.90-1.04×). A
     /// caller that reads the input gradient right after the call gets it from memory rather than from L3: with a sum of
     /// the input gradient after every call (float, 1 Mi, the benchmarks' order) the pair still took 0.93-0.98× the time.
@@ -179,10 +181,11 @@ internal static class LossKernel
         (long)length * Unsafe.SizeOf<T>() >= StreamingBytes;
 
     /// <summary>
-    /// Whether a call over <paramref name="length"/> elements that writes the input gradient and another per-element
-    /// output stores the input gradient past the caches and the others through them (see <see cref="SplitStoreBytes"/>).
+    /// Whether a call over <paramref name="length"/> elements is in the range where one that writes both gradients per
+    /// element stores the input gradient past the caches and the variance's through them (see
+    /// <see cref="SplitStoreBytes"/>).
     /// </summary>
-    internal static bool SplitsStores<T>(int length)
+    internal static bool InSplitRange<T>(int length)
         where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
         (long)length * Unsafe.SizeOf<T>() >= SplitStoreBytes && !StreamsPastCaches<T>(length);
 
@@ -497,6 +500,16 @@ internal static class LossKernel
                     job.StreamCarry.First = nuint.MaxValue;
                 }
             }
+            else if (job.StreamCarry.InputGradientNonTemporal)
+            {
+                // A loop of its own: a choice per store in the loop through the caches cost that loop up to 7% where
+                // the carry said no (paired, 128 Ki-512 Ki floats).
+                for (int runStart = start; runStart < end; runStart += RunLength)
+                {
+                    RunRange<T, TVector, TPar, TBeta, TPrepared, TOutputs, No, Split>(job, settings, outputs, runStart, Math.Min(end, runStart + RunLength), ref sums);
+                    job.StreamCarry.First = nuint.MaxValue;
+                }
+            }
             else
             {
                 for (int runStart = start; runStart < end; runStart += RunLength)
@@ -544,7 +557,8 @@ internal static class LossKernel
     /// (<see cref="PerPeriod"/>); <paramref name="outputs"/> says what to compute, known at compile
     /// time for the common combinations. <typeparamref name="TStream"/> says whether the run writes its per-element
     /// outputs by whole aligned vectors, continuing the walk's <see cref="Job{T}.StreamCarry"/> (see <c>JobStreams</c>):
-    /// non-temporal ones (<see cref="Yes"/>) or through the caches (<see cref="Cached"/>).
+    /// non-temporal ones (<see cref="Yes"/>), through the caches (<see cref="Cached"/>), or the input gradient's
+    /// non-temporal and the others' through the caches (<see cref="Split"/>; see <see cref="SplitStoreBytes"/>).
     /// </summary>
     private static void RunRange<T, TVector, TPar, TBeta, TPrepared, TOutputs, TOverlap, TStream>(scoped in Job<T> job, in KernelSettings<T> settings, TOutputs outputs, int start, int end, ref Sums sums)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -701,9 +715,6 @@ internal static class LossKernel
             streams.VarianceGradient = Unsafe.ReadUnaligned<TVector>(ref Unsafe.As<T, byte>(ref job.StreamCarry.Vectors[2 * TVector.Count]));
         }
 
-        // Through the caches, the input gradient may still go past them (see LossKernel.SplitStoreBytes): a branch per
-        // store, which this memory-bound case does not notice, rather than a third instantiation of every streamed loop.
-        bool inputGradientNonTemporal = typeof(TStream) == typeof(Yes) || (typeof(TStream) == typeof(Cached) && job.StreamCarry.InputGradientNonTemporal);
         TVector significands = k.One;
         TVector significandsError = k.Zero;
         while (i < last)
@@ -879,7 +890,7 @@ internal static class LossKernel
                             }
                             else
                             {
-                                TVector.StoreStraddled(streams.InputGradient, r * scale, streams.InputGradientIndices, ref inputGradient, i - streams.InputGradientShift, nonTemporal: inputGradientNonTemporal);
+                                TVector.StoreStraddled(streams.InputGradient, r * scale, streams.InputGradientIndices, ref inputGradient, i - streams.InputGradientShift, nonTemporal: typeof(TStream) == typeof(Yes) || typeof(TStream) == typeof(Split));
                                 streams.InputGradient = r * scale;
                             }
                         }
@@ -1133,8 +1144,8 @@ internal ref struct StreamCarry<T>
     public bool NonTemporal;
 
     /// <summary>
-    /// Whether, where the others go through the caches (not <see cref="NonTemporal"/>), the input gradient's aligned
-    /// vectors go past them (see <see cref="LossKernel.SplitStoreBytes"/>).
+    /// Whether the input gradient's aligned vectors go past the caches: with the others (<see cref="NonTemporal"/>), or
+    /// alone, the others going through them (see <see cref="LossKernel.SplitStoreBytes"/>).
     /// </summary>
     public bool InputGradientNonTemporal;
 
@@ -1281,10 +1292,18 @@ internal readonly struct PerPeriod : IFlag
 
 /// <summary>
 /// The flag that is set, in its fifth sense: for <c>RunRange</c>'s <c>TStream</c>, whole aligned vectors stored through
-/// the caches (where <see cref="Yes"/> stores them non-temporally; see <see cref="LossKernel.AlignedStoreBytes"/>), but for
-/// the input gradient where the carry sends it past them (<see cref="StreamCarry{T}.InputGradientNonTemporal"/>).
+/// the caches (where <see cref="Yes"/> stores them non-temporally; see <see cref="LossKernel.AlignedStoreBytes"/>).
 /// </summary>
 internal readonly struct Cached : IFlag
+{
+    public static bool IsSet => true;
+}
+
+/// <summary>
+/// The flag that is set, in its sixth sense: for <c>RunRange</c>'s <c>TStream</c>, whole aligned vectors, the input
+/// gradient's stored non-temporally and the others' through the caches (see <see cref="LossKernel.SplitStoreBytes"/>).
+/// </summary>
+internal readonly struct Split : IFlag
 {
     public static bool IsSet => true;
 }
