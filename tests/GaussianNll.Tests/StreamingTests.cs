@@ -115,6 +115,15 @@ public class StreamingTests
         Carry(new GaussianNllCore.Request<T> { Input = new T[length], Destination = onLine, InputGradient = onLine, Layout = layout })
             .InputGradientNonTemporal.Should().Be(pastCaches, "an input gradient is not split from the loss");
 
+        // Only both gradients of an elementwise variance split: not a per-element-long gradient of another layout, nor a
+        // variance gradient alone.
+        var notElementwise = new GaussianNllCore.Request<T> { Input = new T[length], InputGradient = onLine, VarianceGradient = onLine, Layout = VarianceLayout.Scalar };
+        GaussianNllCore.CallStreams(notElementwise).Should().Be(wide && pastCaches, "only an elementwise variance's gradients split");
+        Carry(notElementwise).InputGradientNonTemporal.Should().Be(pastCaches, "only an elementwise variance's gradients split");
+        var varianceGradientOnly = new GaussianNllCore.Request<T> { Input = new T[length], VarianceGradient = onLine, Layout = VarianceLayout.Elementwise };
+        GaussianNllCore.CallStreams(varianceGradientOnly).Should().Be(wide && pastCaches, "a variance gradient alone on a cache line has nothing to split from");
+        GaussianNllCore.SplitsStores(varianceGradientOnly).Should().BeFalse("a variance gradient alone has nothing to split from");
+
         // Sum: the gradients' scale is 1 for the whole call and for each piece alike.
         var options = GaussianNllOptions.Default with { VarianceLayout = layout, Reduction = Reduction.Sum, Parametrization = parametrization, Beta = beta };
         var problem = Problem<T>.Create(new Random(length), Shape.Flat(layout, length), options, clampedFraction: 0.01);
@@ -142,6 +151,25 @@ public class StreamingTests
 
         problem.CheckInputsUnchanged(mismatches);
         mismatches.ThrowIfAny(problem.ToString());
+    }
+
+    /// <summary>The split range starts at <see cref="LossKernel.SplitStoreBytes"/> and ends where every store goes past the caches.</summary>
+    [Fact]
+    public void InSplitRange_FromSplitStoreBytes_ToStreamingBytes()
+    {
+        Edges<float>();
+        Edges<double>();
+
+        static void Edges<T>()
+            where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        {
+            int from = LossKernel.SplitStoreBytes / Unsafe.SizeOf<T>(), to = LossKernel.StreamingBytes / Unsafe.SizeOf<T>();
+            LossKernel.InSplitRange<T>(from - 1).Should().BeFalse("one element short of SplitStoreBytes does not split");
+            LossKernel.InSplitRange<T>(from).Should().BeTrue("SplitStoreBytes splits");
+            LossKernel.InSplitRange<T>(to - 1).Should().BeTrue("one element short of StreamingBytes splits");
+            LossKernel.InSplitRange<T>(to).Should().BeFalse("from StreamingBytes every store goes past the caches");
+            LossKernel.StreamsPastCaches<T>(to).Should().BeTrue("from StreamingBytes every store goes past the caches");
+        }
     }
 
     /// <summary>The carry a streamed walk of <paramref name="request"/> would start with.</summary>

@@ -106,18 +106,19 @@ internal static class LossKernel
     /// 1 Mi (20 MB, which fits in L3) it depends on where the arrays lie: 502 against 621 µs for five <c>new float[n]</c>
     /// (later, against aligned plain stores, 617 against 408 µs), 372 against 310 µs for aligned native arrays; below that
     /// non-temporal stores only lose (64 Ki-768 Ki elements), and aligned plain ones take over
-    /// (<see cref="AlignedStoreBytes"/>), with the input gradient's alone non-temporal from <see cref="SplitStoreBytes"/>.
+    /// (<see cref="AlignedStoreBytes"/>), with the input gradient's alone non-temporal from <see cref="SplitStoreBytes"/>
+    /// where both gradients are written per element.
     /// </remarks>
     internal const int StreamingBytes = 8 * 1024 * 1024;
 
     /// <summary>
     /// The size, in bytes of one per-element array, from which a call writes its per-element outputs by whole aligned
-    /// vectors (<see cref="Job{T}.StreamCarry"/>), through the caches below <see cref="StreamingBytes"/> (but for the
-    /// input gradient from <see cref="SplitStoreBytes"/>), where an output does not start on a cache line (arrays
-    /// allocated one after another do not) or the call splits its stores: 64 Ki floats or 32 Ki doubles, five
-    /// arrays of 1.25 MB in all, more than the 1 MB L2 of the machine this was measured on. Each store then writes one cache
-    /// line rather than parts of two, for the price of a permutation, which pays once the arrays come from L3 and costs
-    /// while they sit in L2, where the loop is bound by its arithmetic.
+    /// vectors (<see cref="Job{T}.StreamCarry"/>), through the caches below <see cref="StreamingBytes"/> (but for the input
+    /// gradient from <see cref="SplitStoreBytes"/> where both gradients are written per element), where an output does not
+    /// start on a cache line (arrays allocated one after another do not) or the call splits its stores: 64 Ki floats or
+    /// 32 Ki doubles, five arrays of 1.25 MB in all, more than the 1 MB L2 of the machine this was measured on. Each store
+    /// then writes one cache line rather than parts of two, for the price of a permutation, which pays once the arrays come
+    /// from L3 and costs while they sit in L2, where the loop is bound by its arithmetic.
     /// </summary>
     /// <remarks>
     /// Measured on the Zen 4 this was tuned on, <c>ForwardBackward</c>, arrays allocated in the benchmarks' order, both
