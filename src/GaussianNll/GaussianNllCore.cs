@@ -421,7 +421,7 @@ internal static class GaussianNllCore
             Indices = indices,
             State = state,
             NonTemporal = LossKernel.StreamsPastCaches<T>(request.Input.Length),
-            InputGradientNonTemporal = LossKernel.StreamsPastCaches<T>(request.Input.Length) || SplitsStores(request),
+            SplitsStores = SplitsStores(request),
         };
     }
 

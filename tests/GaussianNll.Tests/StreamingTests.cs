@@ -109,17 +109,17 @@ public class StreamingTests
         bool pastCaches = stores == Stores.NonTemporal;
         var carry = Carry(new GaussianNllCore.Request<T> { Input = new T[length], InputGradient = onLine, VarianceGradient = elementwise ? onLine : onLine[..1], Layout = layout });
         carry.NonTemporal.Should().Be(pastCaches, "the carry must store the way the case says");
-        carry.InputGradientNonTemporal.Should().Be(pastCaches || (elementwise && stores == Stores.Split), "the carry must split the gradients' stores as the case says");
+        carry.SplitsStores.Should().Be(elementwise && stores == Stores.Split, "the carry must split the gradients' stores as the case says");
         Carry(new GaussianNllCore.Request<T> { Input = new T[length], InputGradient = onLine, Layout = layout })
-            .InputGradientNonTemporal.Should().Be(pastCaches, "an input gradient alone is not split from anything");
+            .SplitsStores.Should().BeFalse("an input gradient alone is not split from anything");
         Carry(new GaussianNllCore.Request<T> { Input = new T[length], Destination = onLine, InputGradient = onLine, Layout = layout })
-            .InputGradientNonTemporal.Should().Be(pastCaches, "an input gradient is not split from the loss");
+            .SplitsStores.Should().BeFalse("an input gradient is not split from the loss");
 
         // Only both gradients of an elementwise variance split: not a per-element-long gradient of another layout, nor a
         // variance gradient alone.
         var notElementwise = new GaussianNllCore.Request<T> { Input = new T[length], InputGradient = onLine, VarianceGradient = onLine, Layout = VarianceLayout.Scalar };
         GaussianNllCore.CallStreams(notElementwise).Should().Be(wide && pastCaches, "only an elementwise variance's gradients split");
-        Carry(notElementwise).InputGradientNonTemporal.Should().Be(pastCaches, "only an elementwise variance's gradients split");
+        Carry(notElementwise).SplitsStores.Should().BeFalse("only an elementwise variance's gradients split");
         var varianceGradientOnly = new GaussianNllCore.Request<T> { Input = new T[length], VarianceGradient = onLine, Layout = VarianceLayout.Elementwise };
         GaussianNllCore.CallStreams(varianceGradientOnly).Should().Be(wide && pastCaches, "a variance gradient alone on a cache line has nothing to split from");
         GaussianNllCore.SplitsStores(varianceGradientOnly).Should().BeFalse("a variance gradient alone has nothing to split from");

@@ -495,29 +495,17 @@ internal static class LossKernel
             job.StreamCarry.Begin(job.Loss, job.InputGradient, varianceGradient, start);
             if (job.StreamCarry.NonTemporal)
             {
-                for (int runStart = start; runStart < end; runStart += RunLength)
-                {
-                    RunRange<T, TVector, TPar, TBeta, TPrepared, TOutputs, No, Yes>(job, settings, outputs, runStart, Math.Min(end, runStart + RunLength), ref sums);
-                    job.StreamCarry.First = nuint.MaxValue;
-                }
+                RunStreamed<T, TVector, TPar, TBeta, TPrepared, TOutputs, Yes>(job, settings, outputs, start, end, ref sums);
             }
-            else if (job.StreamCarry.InputGradientNonTemporal)
+            else if (job.StreamCarry.SplitsStores)
             {
                 // A loop of its own: a choice per store in the loop through the caches cost that loop up to 7% where
                 // the carry said no (paired, 128 Ki-512 Ki floats).
-                for (int runStart = start; runStart < end; runStart += RunLength)
-                {
-                    RunRange<T, TVector, TPar, TBeta, TPrepared, TOutputs, No, Split>(job, settings, outputs, runStart, Math.Min(end, runStart + RunLength), ref sums);
-                    job.StreamCarry.First = nuint.MaxValue;
-                }
+                RunStreamed<T, TVector, TPar, TBeta, TPrepared, TOutputs, Split>(job, settings, outputs, start, end, ref sums);
             }
             else
             {
-                for (int runStart = start; runStart < end; runStart += RunLength)
-                {
-                    RunRange<T, TVector, TPar, TBeta, TPrepared, TOutputs, No, Cached>(job, settings, outputs, runStart, Math.Min(end, runStart + RunLength), ref sums);
-                    job.StreamCarry.First = nuint.MaxValue;
-                }
+                RunStreamed<T, TVector, TPar, TBeta, TPrepared, TOutputs, Cached>(job, settings, outputs, start, end, ref sums);
             }
 
             job.StreamCarry.End(job.Loss, job.InputGradient, varianceGradient, end);
@@ -542,6 +530,27 @@ internal static class LossKernel
         }
 
         return end;
+    }
+
+    /// <summary>
+    /// The runs of a job that streams its outputs (<c>JobStreams</c>), whole blocks each, with the stores
+    /// <typeparamref name="TStream"/> says; each run continues the carry where the one before stopped, so that none but
+    /// the walk's first has a first vector.
+    /// </summary>
+    private static void RunStreamed<T, TVector, TPar, TBeta, TPrepared, TOutputs, TStream>(scoped in Job<T> job, in KernelSettings<T> settings, TOutputs outputs, int start, int end, ref Sums sums)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TVector : struct, ISimdVector<TVector, T>
+        where TPar : struct, IParametrization
+        where TBeta : struct, IFlag
+        where TPrepared : struct, IFlag
+        where TOutputs : struct, IKernelOutputs
+        where TStream : struct, IFlag
+    {
+        for (int runStart = start; runStart < end; runStart += RunLength)
+        {
+            RunRange<T, TVector, TPar, TBeta, TPrepared, TOutputs, No, TStream>(job, settings, outputs, runStart, Math.Min(end, runStart + RunLength), ref sums);
+            job.StreamCarry.First = nuint.MaxValue;
+        }
     }
 
     /// <summary>
@@ -1145,10 +1154,10 @@ internal ref struct StreamCarry<T>
     public bool NonTemporal;
 
     /// <summary>
-    /// Whether the input gradient's aligned vectors go past the caches: with the others (<see cref="NonTemporal"/>), or
-    /// alone, the others going through them (see <see cref="LossKernel.SplitStoreBytes"/>).
+    /// Whether, where the others go through the caches, the input gradient's aligned vectors go past them (see
+    /// <see cref="LossKernel.SplitStoreBytes"/>).
     /// </summary>
-    public bool InputGradientNonTemporal;
+    public bool SplitsStores;
 
     /// <summary>How many elements <see cref="Vectors"/> and <see cref="Indices"/> each need.</summary>
     public static int VectorsLength => Outputs * Vector512<T>.Count;
@@ -1213,8 +1222,8 @@ internal ref struct StreamCarry<T>
 
     /// <summary>
     /// Flushes every output, then, where any stores were non-temporal (<see cref="NonTemporal"/>,
-    /// <see cref="InputGradientNonTemporal"/>), fences: those are not ordered with other stores, as other threads see
-    /// them, until then.
+    /// <see cref="SplitsStores"/>), fences: those are not ordered with other stores, as other threads see them, until
+    /// then.
     /// </summary>
     public readonly void FlushAll()
     {
@@ -1228,7 +1237,7 @@ internal ref struct StreamCarry<T>
             Flush(output);
         }
 
-        if ((NonTemporal || InputGradientNonTemporal) && Sse.IsSupported)
+        if ((NonTemporal || SplitsStores) && Sse.IsSupported)
         {
             Sse.StoreFence();
         }
